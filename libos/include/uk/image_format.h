@@ -1,0 +1,177 @@
+// uk image format and host <-> guest protocol.
+//
+// This is the only header shared between the library OS (guest) and the host tools
+// (toolchain, loader, converters). It must stay freestanding: no allocation, no exceptions,
+// no library headers beyond <stddef.h>/<stdint.h>. docs/image-format.md describes the same
+// contract in prose; keep the two in step.
+#pragma once
+
+#include <stddef.h>
+#include <stdint.h>
+
+namespace uk::image {
+
+// ---------------------------------------------------------------------------------------------
+// Devices the guest talks to.
+
+// QEMU isa-debug-exit: writing V exits QEMU with status (V << 1) | 1. Only the low 7 bits of
+// an exit status survive that encoding, so uk run reads the full status from the control
+// channel below and uses the QEMU exit code only as a fallback.
+inline constexpr uint16_t kDebugExitPort = 0xf4;
+
+// Control channel: a write-only I/O port (QEMU isa-debugcon) on which the guest writes
+// newline-terminated records. Writes to a port with no device behind it are ignored, so the
+// guest always writes them.
+//   "exit N\n"      the application ended with shell-style status N (0..255; 128+signal when
+//                   a signal or CPU fault ended it)
+//   "panic\n"       the library OS itself failed; the reason was printed on the console
+inline constexpr uint16_t kControlPort = 0xe9;
+inline constexpr char kControlExitRecord[] = "exit ";
+inline constexpr char kControlPanicRecord[] = "panic";
+
+// ---------------------------------------------------------------------------------------------
+// Kernel command line.
+//
+//   [uk.OPTION[=VALUE] ...] [--] [APP-ARG ...]
+//
+// Words before the first "--" that start with "uk." are library OS options; every other
+// word (and everything after "--") is an application argument that replaces the image's
+// default Cmd. Words may be quoted with double quotes; a backslash escapes the next character.
+inline constexpr char kOptionPrefix[] = "uk.";
+inline constexpr char kOptVerbose[] = "uk.verbose";  // boot log on the console
+inline constexpr char kOptStrace[] = "uk.strace";    // print every system call
+inline constexpr char kOptStdin[] = "uk.stdin";      // "raw" (default) or "escaped", see below
+inline constexpr char kOptTime[] = "uk.time";        // wall clock at launch, ns since the epoch
+inline constexpr char kOptSeed[] = "uk.seed";        // 64 hex digits of host entropy
+inline constexpr char kOptEnv[] = "uk.env";          // uk.env=NAME=VALUE, repeatable
+
+// With uk.stdin=escaped the console input is framed so the host can signal end of input:
+// kStdinEscape kStdinEscape is a literal kStdinEscape byte, kStdinEscape kStdinEof is end of
+// file. uk run always uses this framing; a bare QEMU serial line has no end of file.
+inline constexpr uint8_t kStdinEscape = 0x10;
+inline constexpr uint8_t kStdinEof = 0x04;
+
+// ---------------------------------------------------------------------------------------------
+// Console lines the host rewrites.
+//
+// When a fault or panic prints a backtrace, each frame is one line of the form
+//   "[uk]   #<n> 0x<16 hex digits>\n"
+// uk run symbolizes these against the image and appends " in FUNCTION at FILE:LINE".
+// Frames after #0 are return addresses; symbolizers should look up address - 1.
+inline constexpr char kBacktracePrefix[] = "[uk]   #";
+
+// ---------------------------------------------------------------------------------------------
+// Image configuration: the ELF section ".uk.config" (allocated, read-only) holds
+//
+//   ConfigHeader, then `count` records, each a RecordHeader followed by `length` bytes of
+//   payload and zero padding up to the next multiple of 8.
+//
+// All integers are little endian. Repeated records keep their order (argv order, env order).
+inline constexpr char kConfigSection[] = ".uk.config";
+inline constexpr char kConfigMagic[8] = {'U', 'K', 'C', 'O', 'N', 'F', 'I', 'G'};
+inline constexpr uint32_t kConfigVersion = 1;
+
+struct ConfigHeader {
+    char magic[8];
+    uint32_t version;
+    uint32_t count;  // number of records
+    uint64_t size;   // total size in bytes, header included
+};
+static_assert(sizeof(ConfigHeader) == 24);
+
+enum class ConfigTag : uint32_t {
+    Entrypoint = 1,  // one record per word of the entrypoint (argv[0] first)
+    Cmd = 2,         // one record per default argument; replaced by command-line arguments
+    Env = 3,         // "NAME=VALUE"
+    WorkingDir = 4,  // absolute path
+};
+
+struct RecordHeader {
+    ConfigTag tag;
+    uint32_t length;  // payload bytes, padding excluded
+};
+static_assert(sizeof(RecordHeader) == 8);
+
+inline constexpr size_t configAlign(size_t n) { return (n + 7) & ~size_t{7}; }
+
+// Iterates the records of a configuration blob without allocating. Every accessor checks
+// bounds, so a corrupt or truncated blob yields valid() == false instead of a wild read.
+class ConfigReader {
+public:
+    struct Record {
+        ConfigTag tag;
+        const char* data;
+        uint32_t length;
+    };
+
+    ConfigReader(const void* blob, size_t available) : base_(static_cast<const char*>(blob)) {
+        if (base_ == nullptr || available < sizeof(ConfigHeader)) {
+            return;
+        }
+        ConfigHeader h;
+        copy(&h, base_, sizeof h);
+        for (size_t i = 0; i < sizeof kConfigMagic; ++i) {
+            if (h.magic[i] != kConfigMagic[i]) {
+                return;
+            }
+        }
+        if (h.version != kConfigVersion || h.size < sizeof(ConfigHeader) || h.size > available) {
+            return;
+        }
+        size_ = h.size;
+        count_ = h.count;
+        // Validate every record once up front so iteration cannot run off the end.
+        size_t offset = sizeof(ConfigHeader);
+        for (uint32_t i = 0; i < count_; ++i) {
+            if (size_ - offset < sizeof(RecordHeader)) {
+                return;
+            }
+            RecordHeader r;
+            copy(&r, base_ + offset, sizeof r);
+            offset += sizeof(RecordHeader);
+            if (size_ - offset < r.length) {
+                return;
+            }
+            offset += configAlign(r.length);
+            if (offset > size_) {
+                return;
+            }
+        }
+        valid_ = true;
+    }
+
+    bool valid() const { return valid_; }
+    uint32_t count() const { return valid_ ? count_ : 0; }
+
+    // Calls fn(const Record&) for each record in order.
+    template <typename Fn>
+    void forEach(Fn&& fn) const {
+        if (!valid_) {
+            return;
+        }
+        size_t offset = sizeof(ConfigHeader);
+        for (uint32_t i = 0; i < count_; ++i) {
+            RecordHeader r;
+            copy(&r, base_ + offset, sizeof r);
+            offset += sizeof(RecordHeader);
+            fn(Record{r.tag, base_ + offset, r.length});
+            offset += configAlign(r.length);
+        }
+    }
+
+private:
+    static void copy(void* dst, const void* src, size_t n) {
+        auto* d = static_cast<char*>(dst);
+        auto* s = static_cast<const char*>(src);
+        for (size_t i = 0; i < n; ++i) {
+            d[i] = s[i];
+        }
+    }
+
+    const char* base_;
+    size_t size_ = 0;
+    uint32_t count_ = 0;
+    bool valid_ = false;
+};
+
+}  // namespace uk::image

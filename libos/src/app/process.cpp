@@ -1,0 +1,244 @@
+#include "process.h"
+
+#include <uk/arch/cpu.h>
+#include <uk/arch/cpu_setup.h>
+#include <uk/arch/devices.h>
+#include <uk/image_format.h>
+
+#include "../base/new.h"
+#include "../elf/elf.h"
+#include "../kernel/cmdline.h"
+#include "../kernel/log.h"
+#include "../kernel/memory.h"
+#include "../mm/address_space.h"
+#include "../random/entropy.h"
+#include "../time/clock.h"
+#include "initial_stack.h"
+
+extern "C" {
+extern const char __uk_config_start[];
+extern const char __uk_config_end[];
+[[noreturn]] void uk_enter_app(uint64_t entry, uint64_t stack);
+}
+
+namespace uk::app {
+
+namespace {
+
+constexpr size_t kMaxWords = 256;
+constexpr uint64_t kMainStackSize = 8ull << 20;   // RLIMIT_STACK's usual 8 MiB
+constexpr uint64_t kKernelStackSize = 32 * 1024;  // per thread, for system calls
+constexpr const char* kDefaultPath = "PATH=/usr/local/sbin:/usr/local/bin:/usr/sbin:/usr/bin:/sbin:/bin";
+
+uint64_t g_clearChildTid = 0;
+
+// A C string copied out of a length-prefixed config record.
+const char* dupRecord(const char* data, uint32_t length) {
+    char* s = new (std::nothrow) char[length + 1];
+    if (s == nullptr) {
+        log::panic("out of memory reading the image configuration");
+    }
+    for (uint32_t i = 0; i < length; ++i) {
+        s[i] = data[i];
+    }
+    s[length] = 0;
+    return s;
+}
+
+size_t nameLength(const char* env) {
+    size_t n = 0;
+    while (env[n] != 0 && env[n] != '=') {
+        ++n;
+    }
+    return n;
+}
+
+// Adds NAME=VALUE, replacing an earlier entry with the same NAME.
+void putEnv(const char** env, size_t* count, const char* entry) {
+    size_t n = nameLength(entry);
+    for (size_t i = 0; i < *count; ++i) {
+        if (nameLength(env[i]) == n) {
+            bool same = true;
+            for (size_t k = 0; k < n && same; ++k) {
+                same = env[i][k] == entry[k];
+            }
+            if (same) {
+                env[i] = entry;
+                return;
+            }
+        }
+    }
+    if (*count < kMaxWords) {
+        env[(*count)++] = entry;
+    } else {
+        log::notice("too many environment variables; dropping %s", entry);
+    }
+}
+
+// The application's program headers: its own segments plus TLS, EH frame and stack notes,
+// without the library OS's (which live in the same ELF).
+size_t collectPhdrs(elf::Phdr* out, size_t max) {
+    const auto& img = memory::image();
+    const auto* eh = static_cast<const elf::Ehdr*>(arch::physToVirt(img.imagePhysStart));
+    if (eh->ident[0] != 0x7f || eh->ident[1] != 'E' || eh->phentsize != sizeof(elf::Phdr)) {
+        return 0;
+    }
+    const auto* ph = reinterpret_cast<const elf::Phdr*>(reinterpret_cast<const char*>(eh) + eh->phoff);
+    size_t n = 0;
+    for (uint16_t i = 0; i < eh->phnum && n < max; ++i) {
+        const elf::Phdr& p = ph[i];
+        bool app = false;
+        switch (p.type) {
+        case elf::kPtLoad:
+            app = p.vaddr >= img.appStart && p.vaddr < img.appEnd;
+            break;
+        case elf::kPtTls:
+        case elf::kPtGnuEhFrame:
+        case elf::kPtGnuStack:
+            app = true;
+            break;
+        default:
+            break;
+        }
+        if (app) {
+            out[n++] = p;
+        }
+    }
+    return n;
+}
+
+}  // namespace
+
+uint64_t& clearChildTid() { return g_clearChildTid; }
+
+void start(const CommandLine& cmdline) {
+    const auto& img = memory::image();
+    if (img.appEntry == 0) {
+        log::panic("this image contains no application (no _start symbol)");
+    }
+
+    // argv and envp from the image configuration and the command line.
+    static const char* argv[kMaxWords];
+    static const char* envp[kMaxWords];
+    size_t argc = 0, envc = 0;
+    const char* cmd[kMaxWords];
+    size_t cmdc = 0;
+    const char* workdir = nullptr;
+    size_t configSize = reinterpret_cast<uintptr_t>(__uk_config_end) -
+                        reinterpret_cast<uintptr_t>(__uk_config_start);
+    image::ConfigReader cfg(__uk_config_start, configSize);
+    if (configSize != 0 && !cfg.valid()) {
+        log::notice("the image configuration is corrupt; ignoring it");
+    }
+    cfg.forEach([&](const image::ConfigReader::Record& r) {
+        switch (r.tag) {
+        case image::ConfigTag::Entrypoint:
+            if (argc < kMaxWords) {
+                argv[argc++] = dupRecord(r.data, r.length);
+            }
+            break;
+        case image::ConfigTag::Cmd:
+            if (cmdc < kMaxWords) {
+                cmd[cmdc++] = dupRecord(r.data, r.length);
+            }
+            break;
+        case image::ConfigTag::Env:
+            putEnv(envp, &envc, dupRecord(r.data, r.length));
+            break;
+        case image::ConfigTag::WorkingDir:
+            workdir = dupRecord(r.data, r.length);
+            break;
+        }
+    });
+    if (argc == 0) {
+        argv[argc++] = "app";
+    }
+    if (cmdline.argCount() > 0) {
+        for (size_t i = 0; i < cmdline.argCount() && argc < kMaxWords; ++i) {
+            argv[argc++] = cmdline.arg(i);
+        }
+    } else {
+        for (size_t i = 0; i < cmdc && argc < kMaxWords; ++i) {
+            argv[argc++] = cmd[i];
+        }
+    }
+    bool hasPath = false;
+    for (size_t i = 0; i < envc; ++i) {
+        hasPath = hasPath || (nameLength(envp[i]) == 4 && envp[i][0] == 'P' && envp[i][1] == 'A' &&
+                              envp[i][2] == 'T' && envp[i][3] == 'H');
+    }
+    if (!hasPath) {
+        putEnv(envp, &envc, kDefaultPath);
+    }
+    for (size_t i = 0; i < cmdline.optionCount(); ++i) {
+        const char* o = cmdline.option(i);
+        const char* key = image::kOptEnv;
+        size_t k = 0;
+        while (key[k] != 0 && o[k] == key[k]) {
+            ++k;
+        }
+        if (key[k] == 0 && o[k] == '=') {
+            putEnv(envp, &envc, o + k + 1);
+        }
+    }
+    (void)workdir;  // every path is "/" until the file system arrives
+
+    // Auxiliary vector.
+    static elf::Phdr phdrs[16];
+    size_t phnum = collectPhdrs(phdrs, 16);
+    const auto& cpu = arch::cpuFeatures();
+    uint64_t hwcap = arch::cpuid(1).edx;
+    uint64_t hwcap2 = cpu.fsgsbase ? 2 : 0;  // HWCAP2_FSGSBASE
+    // Linux: the signal frame (with the XSAVE area) plus room for a handler's own frame.
+    uint64_t minSigStack = cpu.xsaveSize + 1024;
+    app::AuxEntry aux[] = {
+        {elf::AT_PHENT, sizeof(elf::Phdr)},
+        {elf::AT_PHNUM, phnum},
+        {elf::AT_PAGESZ, 4096},
+        {elf::AT_BASE, 0},
+        {elf::AT_FLAGS, 0},
+        {elf::AT_ENTRY, img.appEntry},
+        {elf::AT_UID, 0},
+        {elf::AT_EUID, 0},
+        {elf::AT_GID, 0},
+        {elf::AT_EGID, 0},
+        {elf::AT_SECURE, 0},
+        {elf::AT_HWCAP, hwcap},
+        {elf::AT_HWCAP2, hwcap2},
+        {elf::AT_CLKTCK, 100},
+        {elf::AT_MINSIGSTKSZ, minSigStack},
+    };
+    uint8_t random16[16];
+    random::rng().fill(random16, sizeof random16);
+
+    auto& as = mm::addressSpace();
+    uint64_t top = as.createStack(kMainStackSize, mm::AddressSpace::kStackTop, "[stack]");
+    if (top == 0 || !as.populate(top - 4 * 4096, top)) {
+        log::panic("cannot create the main stack");
+    }
+    app::InitialStackSpec spec{argv,    argc,     envp, envc, aux, sizeof aux / sizeof aux[0],
+                               random16, "x86_64", argv[0], phdrs, phnum * sizeof(elf::Phdr)};
+    uint64_t sp = buildInitialStack(spec, reinterpret_cast<char*>(top), top, 256 * 1024);
+    if (sp == 0) {
+        log::panic("the arguments and environment do not fit in 256 KiB");
+    }
+
+    memory::Stack kstack;
+    if (!memory::allocKernelStack(kKernelStackSize, &kstack)) {
+        log::panic("out of memory for the system call stack");
+    }
+    arch::setSyscallStack(kstack.top);
+    arch::resetFpuState();
+    log::info("boot: %lu us to the application entry",
+              clock::tscToNs(arch::rdtsc() - clock::bootTsc()) / 1000);
+    uk_enter_app(img.appEntry, sp);
+}
+
+void exitProcess(int status) {
+    arch::disableInterrupts();
+    log::info("exit: status %d after %lu us, %lu KiB resident", status & 0xff,
+              clock::monotonicNs() / 1000, mm::addressSpace().residentPages() * 4);
+    arch::exitVm(status);
+}
+
+}  // namespace uk::app

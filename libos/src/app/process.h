@@ -1,0 +1,25 @@
+// The application: its command line, environment and auxiliary vector, its start, and its
+// end.
+#pragma once
+
+#include <stdint.h>
+
+namespace uk {
+class CommandLine;
+}
+
+namespace uk::app {
+
+// Builds argv (image Entrypoint + command-line args or image Cmd), envp (image Env, then
+// uk.env options) and the auxiliary vector, creates the main thread's stack and jumps to
+// the application's entry point. Never returns.
+[[noreturn]] void start(const CommandLine& cmdline);
+
+// Ends the application with a shell-style status (0-255) and stops the machine.
+[[noreturn]] void exitProcess(int status);
+
+// Thread identity of the (single) application thread.
+inline constexpr int kPid = 1;
+uint64_t& clearChildTid();
+
+}  // namespace uk::app

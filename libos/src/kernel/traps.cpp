@@ -1,0 +1,185 @@
+// CPU exceptions and system calls, as the platform layer hands them up.
+//
+// An exception in the application is a signal: demand paging first, then the signal's
+// default action (this step does not yet run application signal handlers), reported with
+// registers and a backtrace that uk run symbolizes. An exception in the library OS is a bug:
+// panic.
+#include <uk/arch/cpu.h>
+#include <uk/arch/hooks.h>
+#include <uk/arch/trap.h>
+
+#include "../app/process.h"
+#include "../base/format.h"
+#include "../mm/address_space.h"
+#include "../syscalls/dispatch.h"
+#include "../time/clock.h"
+#include "log.h"
+#include "memory.h"
+#include "signals.h"
+
+namespace uk {
+
+namespace {
+
+bool inLibraryOs(uint64_t rip) { return rip >= arch::kKernelBase; }
+
+bool appReadable(uint64_t addr) { return mm::addressSpace().isResident(addr); }
+
+const char* exceptionName(uint64_t v) {
+    switch (v) {
+    case arch::kDivideError: return "divide error";
+    case arch::kDebug: return "debug trap";
+    case arch::kBreakpoint: return "breakpoint";
+    case arch::kOverflow: return "overflow";
+    case arch::kBoundRange: return "bound range exceeded";
+    case arch::kInvalidOpcode: return "invalid opcode";
+    case arch::kDeviceNotAvailable: return "device not available";
+    case arch::kDoubleFault: return "double fault";
+    case arch::kInvalidTss: return "invalid TSS";
+    case arch::kSegmentNotPresent: return "segment not present";
+    case arch::kStackFault: return "stack-segment fault";
+    case arch::kGeneralProtection: return "general protection fault";
+    case arch::kPageFault: return "page fault";
+    case arch::kX87Fault: return "x87 floating-point exception";
+    case arch::kAlignmentCheck: return "alignment check";
+    case arch::kMachineCheck: return "machine check";
+    case arch::kSimdFault: return "SIMD floating-point exception";
+    case arch::kControlProtection: return "control protection fault";
+    default: return "exception";
+    }
+}
+
+void printRegisters(const arch::TrapFrame& f, uint64_t cr2) {
+    log::notice("  rax %016lx  rbx %016lx  rcx %016lx  rdx %016lx", f.rax, f.rbx, f.rcx, f.rdx);
+    log::notice("  rsi %016lx  rdi %016lx  rbp %016lx  rsp %016lx", f.rsi, f.rdi, f.rbp, f.rsp);
+    log::notice("  r8  %016lx  r9  %016lx  r10 %016lx  r11 %016lx", f.r8, f.r9, f.r10, f.r11);
+    log::notice("  r12 %016lx  r13 %016lx  r14 %016lx  r15 %016lx", f.r12, f.r13, f.r14, f.r15);
+    log::notice("  rip %016lx  rflags %08lx  error %lx  cr2 %016lx", f.rip, f.rflags, f.error, cr2);
+}
+
+// What a page fault at `addr` ran into, in words.
+void describePageFault(char* out, size_t cap, uint64_t addr, uint64_t error) {
+    const char* access = (error & arch::kPfInstruction) ? "executing"
+                         : (error & arch::kPfWrite)     ? "writing"
+                                                        : "reading";
+    const mm::Vma* v = mm::addressSpace().find(addr);
+    if (addr < mm::AddressSpace::kMinAddress) {
+        format(out, cap, "%s address 0x%lx (null pointer dereference)", access, addr);
+    } else if (v != nullptr && v->kind == mm::VmaKind::Guard) {
+        format(out, cap, "%s address 0x%lx (stack overflow: guard area below the stack)",
+               access, addr);
+    } else if (v != nullptr) {
+        format(out, cap, "%s address 0x%lx (not allowed in %s, which is %c%c%c)", access, addr,
+               v->name, (v->prot & mm::kProtRead) ? 'r' : '-',
+               (v->prot & mm::kProtWrite) ? 'w' : '-', (v->prot & mm::kProtExec) ? 'x' : '-');
+    } else {
+        format(out, cap, "%s address 0x%lx (not mapped)", access, addr);
+    }
+}
+
+[[noreturn]] void applicationFault(const arch::TrapFrame& f, int sig, const char* what,
+                                   uint64_t cr2) {
+    log::notice("fatal: the application was killed by %s: %s at rip 0x%lx", signals::name(sig),
+                what, f.rip);
+    printRegisters(f, cr2);
+    log::backtrace(f.rip, f.rbp, appReadable);
+    signals::terminate(sig);
+}
+
+[[noreturn]] void libraryOsFault(const arch::TrapFrame& f, const char* what, uint64_t cr2) {
+    log::notice("fatal: %s in the library OS at rip 0x%lx", what, f.rip);
+    printRegisters(f, cr2);
+    log::backtrace(f.rip, f.rbp, memory::isKernelReadable);
+    log::panic("unrecoverable CPU exception in the library OS");
+}
+
+}  // namespace
+
+}  // namespace uk
+
+using namespace uk;
+
+void arch::hooks::exception(TrapFrame& f) {
+    char what[160];
+    uint64_t cr2 = 0;
+    int sig = 0;
+    switch (f.vector) {
+    case kPageFault: {
+        cr2 = readCr2();
+        bool write = f.error & kPfWrite;
+        bool exec = f.error & kPfInstruction;
+        if (cr2 < kUserTop) {
+            switch (mm::addressSpace().handleFault(cr2, write, exec)) {
+            case mm::AddressSpace::Fault::Handled:
+                return;
+            case mm::AddressSpace::Fault::OutOfMemory:
+                log::notice("fatal: out of memory: the application was killed (all %lu KiB of "
+                            "guest RAM are in use)",
+                            memory::totalRamBytes() / 1024);
+                app::exitProcess(128 + signals::SIGKILL);
+            default:
+                break;
+            }
+        }
+        if (inLibraryOs(f.rip)) {
+            if (memory::isKernelStackGuard(cr2)) {
+                libraryOsFault(f, "kernel stack overflow", cr2);
+            }
+            format(what, sizeof what, "page fault at address 0x%lx", cr2);
+            libraryOsFault(f, what, cr2);
+        }
+        describePageFault(what, sizeof what, cr2, f.error);
+        applicationFault(f, signals::SIGSEGV, what, cr2);
+    }
+    case kNmi:
+        log::notice("NMI received (ignored)");
+        return;
+    case kDoubleFault:
+    case kMachineCheck:
+        libraryOsFault(f, exceptionName(f.vector), 0);
+    case kDivideError:
+        sig = signals::SIGFPE;
+        break;
+    case kX87Fault:
+    case kSimdFault:
+        sig = signals::SIGFPE;
+        break;
+    case kInvalidOpcode:
+        sig = signals::SIGILL;
+        break;
+    case kBreakpoint:
+    case kDebug:
+        sig = signals::SIGTRAP;
+        break;
+    case kStackFault:
+    case kAlignmentCheck:
+        sig = signals::SIGBUS;
+        break;
+    default:
+        sig = signals::SIGSEGV;
+        break;
+    }
+    if (inLibraryOs(f.rip)) {
+        libraryOsFault(f, exceptionName(f.vector), 0);
+    }
+    applicationFault(f, sig, exceptionName(f.vector), 0);
+}
+
+long arch::hooks::syscall(SyscallFrame& f) { return sys::dispatch(f); }
+
+namespace uk {
+
+// The local APIC timer. Besides waking sleepers it catches an application that executed
+// `hlt`: musl's a_crash() uses it to stop a corrupted process, which in ring 3 faults but in
+// our ring 0 just waits for the next interrupt.
+void onTimerInterrupt(arch::TrapFrame& f, void*) {
+    if (!inLibraryOs(f.rip) && f.rip > 0 && appReadable(f.rip - 1) &&
+        *reinterpret_cast<const uint8_t*>(f.rip - 1) == 0xf4) {
+        arch::TrapFrame at = f;
+        at.rip -= 1;
+        applicationFault(at, signals::SIGSEGV, "hlt instruction (a libc crash trap)", 0);
+    }
+    clock::onTimerInterrupt();
+}
+
+}  // namespace uk

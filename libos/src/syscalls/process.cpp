@@ -1,0 +1,206 @@
+// Process identity, exit, thread-pointer setup and resource limits for the single
+// application process.
+#include <uk/arch/cpu.h>
+#include <uk/arch/cpu_setup.h>
+
+#include "../app/process.h"
+#include "../kernel/memory.h"
+#include "../mm/address_space.h"
+#include "syscall.h"
+
+namespace uk::sys {
+
+namespace {
+
+using mm::addressSpace;
+
+[[noreturn]] void sysExit(int status) { app::exitProcess(status & 0xff); }
+[[noreturn]] void sysExitGroup(int status) { app::exitProcess(status & 0xff); }
+
+long sysGetpid() { return app::kPid; }
+long sysGettid() { return app::kPid; }
+long sysGetppid() { return 0; }
+long sysGetuid() { return 0; }
+long sysGetgid() { return 0; }
+long sysGeteuid() { return 0; }
+long sysGetegid() { return 0; }
+long sysGetpgrp() { return app::kPid; }
+long sysGetpgid(int pid) { return (pid == 0 || pid == app::kPid) ? app::kPid : -ESRCH; }
+long sysGetsid(int pid) { return (pid == 0 || pid == app::kPid) ? app::kPid : -ESRCH; }
+long sysSetsid() { return -EPERM; }  // already a session leader
+
+long sysSetTidAddress(int* tidptr) {
+    app::clearChildTid() = reinterpret_cast<uint64_t>(tidptr);
+    return app::kPid;
+}
+
+long sysSetRobustList(void*, size_t len) { return len == 24 ? 0 : -EINVAL; }
+
+constexpr int kArchSetGs = 0x1001, kArchSetFs = 0x1002, kArchGetFs = 0x1003, kArchGetGs = 0x1004;
+
+long sysArchPrctl(int code, unsigned long addr) {
+    switch (code) {
+    case kArchSetFs:
+        if (addr >= arch::kUserTop) {
+            return -EPERM;
+        }
+        arch::setFsBase(addr);
+        return 0;
+    case kArchGetFs:
+        if (!addressSpace().canWrite(addr, 8)) {
+            return -EFAULT;
+        }
+        *reinterpret_cast<uint64_t*>(addr) = arch::fsBase();
+        return 0;
+    case kArchSetGs:
+        if (addr >= arch::kUserTop) {
+            return -EPERM;
+        }
+        arch::wrmsr(arch::kMsrGsBase, addr);
+        return 0;
+    case kArchGetGs:
+        if (!addressSpace().canWrite(addr, 8)) {
+            return -EFAULT;
+        }
+        *reinterpret_cast<uint64_t*>(addr) = arch::rdmsr(arch::kMsrGsBase);
+        return 0;
+    default:
+        return -EINVAL;
+    }
+}
+
+long sysSchedYield() { return 0; }
+
+struct Utsname {
+    char sysname[65], nodename[65], release[65], version[65], machine[65], domainname[65];
+};
+
+void copyField(char* dst, const char* src) {
+    size_t i = 0;
+    for (; src[i] != 0 && i < 64; ++i) {
+        dst[i] = src[i];
+    }
+    for (; i < 65; ++i) {
+        dst[i] = 0;
+    }
+}
+
+long sysUname(void* buf) {
+    if (!addressSpace().canWrite(reinterpret_cast<uint64_t>(buf), sizeof(Utsname))) {
+        return -EFAULT;
+    }
+    auto* u = static_cast<Utsname*>(buf);
+    // Programs compare sysname and release (glibc requires a minimum kernel version), so
+    // we answer as the Linux ABI we implement, and say in `version` that this is uk.
+    copyField(u->sysname, "Linux");
+    copyField(u->nodename, "uk");
+    copyField(u->release, "6.1.0-uk");
+    copyField(u->version, "#1 uk " UK_VERSION);
+    copyField(u->machine, "x86_64");
+    copyField(u->domainname, "(none)");
+    return 0;
+}
+
+struct Rlimit {
+    uint64_t cur, max;
+};
+constexpr uint64_t kInfinity = ~0ull;
+constexpr int kRlimitCount = 16;
+
+// Linux's defaults for a process started by init.
+Rlimit g_limits[kRlimitCount] = {
+    {kInfinity, kInfinity},    // RLIMIT_CPU
+    {kInfinity, kInfinity},    // RLIMIT_FSIZE
+    {kInfinity, kInfinity},    // RLIMIT_DATA
+    {8ull << 20, kInfinity},   // RLIMIT_STACK
+    {0, kInfinity},            // RLIMIT_CORE
+    {kInfinity, kInfinity},    // RLIMIT_RSS
+    {kInfinity, kInfinity},    // RLIMIT_NPROC
+    {1024, 4096},              // RLIMIT_NOFILE
+    {8ull << 20, 8ull << 20},  // RLIMIT_MEMLOCK
+    {kInfinity, kInfinity},    // RLIMIT_AS
+    {kInfinity, kInfinity},    // RLIMIT_LOCKS
+    {kInfinity, kInfinity},    // RLIMIT_SIGPENDING
+    {819200, 819200},          // RLIMIT_MSGQUEUE
+    {0, 0},                    // RLIMIT_NICE
+    {0, 0},                    // RLIMIT_RTPRIO
+    {kInfinity, kInfinity}};   // RLIMIT_RTTIME
+
+long sysPrlimit(int pid, int resource, const void* newLimit, void* oldLimit) {
+    if (pid != 0 && pid != app::kPid) {
+        return -ESRCH;
+    }
+    if (resource < 0 || resource >= kRlimitCount) {
+        return -EINVAL;
+    }
+    auto& as = addressSpace();
+    if (newLimit != nullptr && !as.canRead(reinterpret_cast<uint64_t>(newLimit), sizeof(Rlimit))) {
+        return -EFAULT;
+    }
+    if (oldLimit != nullptr && !as.canWrite(reinterpret_cast<uint64_t>(oldLimit), sizeof(Rlimit))) {
+        return -EFAULT;
+    }
+    Rlimit previous = g_limits[resource];
+    if (newLimit != nullptr) {
+        Rlimit n = *static_cast<const Rlimit*>(newLimit);
+        if (n.cur > n.max || n.max > previous.max) {
+            return n.cur > n.max ? -EINVAL : -EPERM;
+        }
+        g_limits[resource] = n;
+    }
+    if (oldLimit != nullptr) {
+        *static_cast<Rlimit*>(oldLimit) = previous;
+    }
+    return 0;
+}
+
+long sysGetrlimit(int resource, void* out) { return sysPrlimit(0, resource, nullptr, out); }
+long sysSetrlimit(int resource, const void* in) { return sysPrlimit(0, resource, in, nullptr); }
+
+long sysGetcwd(OutBuf<1> buf, size_t size) {
+    if (size < 2) {
+        return -ERANGE;
+    }
+    if (!addressSpace().canWrite(reinterpret_cast<uint64_t>(buf.ptr), 2)) {
+        return -EFAULT;
+    }
+    static_cast<char*>(buf.ptr)[0] = '/';
+    static_cast<char*>(buf.ptr)[1] = 0;
+    return 2;
+}
+
+unsigned g_umask = 022;
+long sysUmask(unsigned mask) {
+    unsigned old = g_umask;
+    g_umask = mask & 0777;
+    return old;
+}
+
+}  // namespace
+
+UK_SYSCALL(exit, sysExit, Partial, "ends the process: there is one thread");
+UK_SYSCALL(exit_group, sysExitGroup, Implemented, "");
+UK_SYSCALL(getpid, sysGetpid, Implemented, "");
+UK_SYSCALL(gettid, sysGettid, Implemented, "");
+UK_SYSCALL(getppid, sysGetppid, Implemented, "");
+UK_SYSCALL(getuid, sysGetuid, Implemented, "");
+UK_SYSCALL(getgid, sysGetgid, Implemented, "");
+UK_SYSCALL(geteuid, sysGeteuid, Implemented, "");
+UK_SYSCALL(getegid, sysGetegid, Implemented, "");
+UK_SYSCALL(getpgrp, sysGetpgrp, Implemented, "");
+UK_SYSCALL(getpgid, sysGetpgid, Implemented, "");
+UK_SYSCALL(getsid, sysGetsid, Implemented, "");
+UK_SYSCALL(setsid, sysSetsid, Implemented, "");
+UK_SYSCALL(set_tid_address, sysSetTidAddress, Implemented, "");
+UK_SYSCALL(set_robust_list, sysSetRobustList, NoOp,
+           "the list is only walked when a thread dies, and the one thread dies with the VM");
+UK_SYSCALL(arch_prctl, sysArchPrctl, Partial, "ARCH_SET/GET_FS and ARCH_SET/GET_GS; no CPUID faulting");
+UK_SYSCALL(sched_yield, sysSchedYield, Implemented, "");
+UK_SYSCALL(uname, sysUname, Implemented, "");
+UK_SYSCALL(prlimit64, sysPrlimit, Partial, "limits are recorded and reported, not enforced");
+UK_SYSCALL(getrlimit, sysGetrlimit, Partial, "limits are recorded and reported, not enforced");
+UK_SYSCALL(setrlimit, sysSetrlimit, Partial, "limits are recorded and reported, not enforced");
+UK_SYSCALL(getcwd, sysGetcwd, Partial, "always / until the VFS arrives");
+UK_SYSCALL(umask, sysUmask, Implemented, "");
+
+}  // namespace uk::sys

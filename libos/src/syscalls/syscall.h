@@ -1,0 +1,188 @@
+// One definition per system call.
+//
+// A handler is an ordinary C++ function whose parameter types say how each raw register
+// is to be read (and how strace shows it). Registering it is one line:
+//
+//     static long sysWrite(Fd fd, InBuf<2> buf, size_t count) { ... }
+//     UK_SYSCALL(write, sysWrite, Implemented, "");
+//
+// The macro places a SyscallDesc in the `uk_syscalls` linker section. At boot the dispatch
+// table is built from that section; strace decodes arguments from the same descriptors; and
+// tools/gen_syscall_docs reads the UK_SYSCALL lines to write docs/syscalls.md. Nothing else
+// lists system calls. Handlers returning void never return (exit, exit_group).
+#pragma once
+
+#include <stddef.h>
+#include <stdint.h>
+
+#include "errno.h"
+#include "linux_syscalls.h"
+
+namespace uk::sys {
+
+enum class ArgKind : uint8_t {
+    None,
+    Int,     // signed decimal
+    UInt,    // unsigned decimal
+    Hex,     // flags, masks, addresses
+    Ptr,     // a pointer not decoded further
+    Fd,      // file descriptor
+    Str,     // NUL-terminated string the kernel reads
+    InBuf,   // bytes the kernel reads; length in argument `lenArg`
+    OutBuf,  // bytes the kernel writes; length is the return value
+};
+
+enum class Support : uint8_t {
+    Implemented,  // the Linux semantics, for every flag Linux accepts
+    Partial,      // works for the common cases; `note` says what is missing
+    NoOp,         // accepted and does nothing, which is honest here; `note` says why
+};
+
+struct ArgDesc {
+    ArgKind kind;
+    uint8_t lenArg;
+};
+
+struct SyscallDesc {
+    uint16_t number;
+    uint8_t argCount;
+    Support support;
+    bool noReturn;
+    ArgKind result;
+    const char* name;
+    long (*invoke)(const uint64_t* args);
+    const ArgDesc* args;
+    const char* note;
+};
+
+// ---- argument types -------------------------------------------------------------------------
+
+struct Fd {
+    int value;
+};
+struct Flags {
+    uint64_t value;
+};
+struct CStr {
+    const char* ptr;
+};
+template <int LenArg>
+struct InBuf {
+    const void* ptr;
+};
+template <int LenArg>
+struct OutBuf {
+    void* ptr;
+};
+// Return type of calls that return addresses (brk, mmap): printed in hex.
+struct Address {
+    uint64_t value;
+};
+
+template <typename T>
+struct ArgTraits;
+
+#define UK_SYS_INT_TRAITS(T, KIND)                                                    \
+    template <>                                                                       \
+    struct ArgTraits<T> {                                                             \
+        static constexpr ArgDesc desc{ArgKind::KIND, 0};                              \
+        static T from(uint64_t v) { return static_cast<T>(v); }                       \
+        static long to(T v) { return static_cast<long>(v); }                          \
+    }
+UK_SYS_INT_TRAITS(int, Int);
+UK_SYS_INT_TRAITS(long, Int);
+UK_SYS_INT_TRAITS(unsigned, UInt);
+UK_SYS_INT_TRAITS(unsigned long, UInt);
+#undef UK_SYS_INT_TRAITS
+
+template <typename T>
+struct ArgTraits<T*> {
+    static constexpr ArgDesc desc{ArgKind::Ptr, 0};
+    static T* from(uint64_t v) { return reinterpret_cast<T*>(v); }
+};
+template <>
+struct ArgTraits<Fd> {
+    static constexpr ArgDesc desc{ArgKind::Fd, 0};
+    static Fd from(uint64_t v) { return Fd{static_cast<int>(v)}; }
+};
+template <>
+struct ArgTraits<Flags> {
+    static constexpr ArgDesc desc{ArgKind::Hex, 0};
+    static Flags from(uint64_t v) { return Flags{v}; }
+};
+template <>
+struct ArgTraits<CStr> {
+    static constexpr ArgDesc desc{ArgKind::Str, 0};
+    static CStr from(uint64_t v) { return CStr{reinterpret_cast<const char*>(v)}; }
+};
+template <int L>
+struct ArgTraits<InBuf<L>> {
+    static constexpr ArgDesc desc{ArgKind::InBuf, L};
+    static InBuf<L> from(uint64_t v) { return InBuf<L>{reinterpret_cast<const void*>(v)}; }
+};
+template <int L>
+struct ArgTraits<OutBuf<L>> {
+    static constexpr ArgDesc desc{ArgKind::OutBuf, L};
+    static OutBuf<L> from(uint64_t v) { return OutBuf<L>{reinterpret_cast<void*>(v)}; }
+};
+template <>
+struct ArgTraits<Address> {
+    static constexpr ArgDesc desc{ArgKind::Hex, 0};
+    static long to(Address a) { return static_cast<long>(a.value); }
+};
+
+// ---- adapter from raw registers to a typed handler -----------------------------------------
+
+template <typename T, T... I>
+struct IntSeq {};
+template <size_t N>
+using MakeIndexSeq = __make_integer_seq<IntSeq, size_t, N>;
+
+template <typename R>
+struct ResultKind {
+    static constexpr ArgKind kind = ArgTraits<R>::desc.kind;
+};
+template <>
+struct ResultKind<void> {
+    static constexpr ArgKind kind = ArgKind::None;
+};
+
+template <auto Fn>
+struct Adapter;
+
+template <typename R, typename... A, R (*Fn)(A...)>
+struct Adapter<Fn> {
+    static_assert(sizeof...(A) <= 6, "x86_64 system calls take at most six arguments");
+    static constexpr uint8_t argCount = sizeof...(A);
+    static constexpr ArgDesc args[sizeof...(A) + 1] = {ArgTraits<A>::desc..., ArgDesc{}};
+    static constexpr bool noReturn = __is_same(R, void);
+
+    template <size_t... I>
+    static long call(const uint64_t* a, IntSeq<size_t, I...>) {
+        if constexpr (__is_same(R, void)) {
+            Fn(ArgTraits<A>::from(a[I])...);
+            __builtin_unreachable();
+        } else {
+            return ArgTraits<R>::to(Fn(ArgTraits<A>::from(a[I])...));
+        }
+    }
+    static long invoke(const uint64_t* a) { return call(a, MakeIndexSeq<sizeof...(A)>{}); }
+    static constexpr ArgKind result = ResultKind<R>::kind;
+};
+
+}  // namespace uk::sys
+
+// Registers HANDLER as Linux system call NAME. SUPPORT is Implemented, Partial or NoOp;
+// NOTE says what is missing (Partial) or why doing nothing is right (NoOp).
+#define UK_SYSCALL(NAME, HANDLER, SUPPORT, NOTE)                                            \
+    [[gnu::used, gnu::section("uk_syscalls"), gnu::aligned(8)]] static constexpr            \
+        ::uk::sys::SyscallDesc ukSyscallDesc_##NAME{                                        \
+            ::uk::sys::nr::NAME,                                                            \
+            ::uk::sys::Adapter<&HANDLER>::argCount,                                         \
+            ::uk::sys::Support::SUPPORT,                                                    \
+            ::uk::sys::Adapter<&HANDLER>::noReturn,                                         \
+            ::uk::sys::Adapter<&HANDLER>::result,                                           \
+            #NAME,                                                                          \
+            &::uk::sys::Adapter<&HANDLER>::invoke,                                          \
+            ::uk::sys::Adapter<&HANDLER>::args,                                             \
+            NOTE}

@@ -1,0 +1,96 @@
+#include "console.h"
+
+#include <uk/arch/cpu.h>
+#include <uk/arch/devices.h>
+
+#include "../syscalls/errno.h"
+#include "stdin_decoder.h"
+
+namespace uk::tty {
+
+namespace {
+
+constexpr size_t kRingSize = 4096;
+
+struct Input {
+    uint8_t ring[kRingSize] = {};
+    size_t head = 0;  // next byte to read
+    size_t count = 0;
+    bool eof = false;
+    bool paused = false;
+    StdinDecoder decoder;
+};
+Input g_in;
+
+bool canAccept(void*) {
+    // Keep one slot spare: a decoded byte never needs more than one.
+    if (g_in.count + 1 >= kRingSize) {
+        g_in.paused = true;
+        return false;
+    }
+    return true;
+}
+
+void onByte(uint8_t b, void*) {
+    uint8_t decoded;
+    switch (g_in.decoder.feed(b, &decoded)) {
+    case StdinDecoder::Result::Byte:
+        g_in.ring[(g_in.head + g_in.count) % kRingSize] = decoded;
+        ++g_in.count;
+        break;
+    case StdinDecoder::Result::EndOfFile:
+        g_in.eof = true;
+        break;
+    case StdinDecoder::Result::Nothing:
+        break;
+    }
+}
+
+}  // namespace
+
+void init(bool escapedInput) {
+    g_in.decoder.setEscaped(escapedInput);
+    arch::serial::enableInput(canAccept, onByte, nullptr);
+}
+
+void write(const char* data, size_t size) { arch::serial::write(data, size); }
+
+long read(char* out, size_t size, bool nonBlocking) {
+    if (size == 0) {
+        return 0;
+    }
+    bool wereEnabled = arch::interruptsEnabled();
+    arch::disableInterrupts();
+    long result;
+    for (;;) {
+        if (g_in.count > 0) {
+            size_t n = 0;
+            while (n < size && g_in.count > 0) {
+                out[n++] = static_cast<char>(g_in.ring[g_in.head]);
+                g_in.head = (g_in.head + 1) % kRingSize;
+                --g_in.count;
+            }
+            if (g_in.paused) {
+                g_in.paused = false;
+                arch::serial::resumeInput();
+            }
+            result = static_cast<long>(n);
+            break;
+        }
+        if (g_in.eof) {
+            result = 0;
+            break;
+        }
+        if (nonBlocking) {
+            result = -EAGAIN;
+            break;
+        }
+        arch::waitForInterrupt();
+    }
+    if (wereEnabled) {
+        arch::enableInterrupts();
+    }
+    return result;
+}
+
+}  // namespace uk::tty

@@ -1,0 +1,43 @@
+// Undoes uk run's framing of console input (uk/image_format.h): an escape byte followed by
+// itself is a literal escape byte, followed by kStdinEof is end of file.
+#pragma once
+
+#include <stdint.h>
+#include <uk/image_format.h>
+
+namespace uk::tty {
+
+class StdinDecoder {
+public:
+    enum class Result { Nothing, Byte, EndOfFile };
+
+    constexpr explicit StdinDecoder(bool escaped = false) : escaped_(escaped) {}
+    void setEscaped(bool on) { escaped_ = on; }
+
+    Result feed(uint8_t in, uint8_t* out) {
+        if (!escaped_) {
+            *out = in;
+            return Result::Byte;
+        }
+        if (pending_) {
+            pending_ = false;
+            if (in == image::kStdinEof) {
+                return Result::EndOfFile;
+            }
+            *out = in;  // the escape byte itself (or, leniently, whatever followed it)
+            return Result::Byte;
+        }
+        if (in == image::kStdinEscape) {
+            pending_ = true;
+            return Result::Nothing;
+        }
+        *out = in;
+        return Result::Byte;
+    }
+
+private:
+    bool escaped_;
+    bool pending_ = false;
+};
+
+}  // namespace uk::tty

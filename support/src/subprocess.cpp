@@ -1,0 +1,212 @@
+#include <uk/support/error.h>
+#include <uk/support/subprocess.h>
+
+#include <fcntl.h>
+#include <poll.h>
+#include <signal.h>
+#include <spawn.h>
+#include <sys/wait.h>
+#include <unistd.h>
+
+#include <cerrno>
+#include <cstring>
+#include <thread>
+
+extern char** environ;
+
+namespace uk::proc {
+
+namespace {
+
+struct Pipe {
+    int read = -1, write = -1;
+    Pipe() {
+        int fds[2];
+        if (::pipe2(fds, O_CLOEXEC) != 0) {
+            throwErrno("cannot create a pipe");
+        }
+        read = fds[0];
+        write = fds[1];
+    }
+};
+
+void closeFd(int& fd) {
+    if (fd >= 0) {
+        ::close(fd);
+        fd = -1;
+    }
+}
+
+Exit decode(int status) {
+    Exit e;
+    if (WIFEXITED(status)) {
+        e.code = WEXITSTATUS(status);
+    } else if (WIFSIGNALED(status)) {
+        e.signal = WTERMSIG(status);
+    }
+    return e;
+}
+
+}  // namespace
+
+Child::Child(const std::vector<std::string>& argv, const Options& o) {
+    if (argv.empty()) {
+        throw Error("internal error: empty command");
+    }
+    Pipe in, out, err;
+    posix_spawn_file_actions_t actions;
+    posix_spawn_file_actions_init(&actions);
+    auto wire = [&](bool piped, int pipeEnd, int given, int target) {
+        if (piped) {
+            posix_spawn_file_actions_adddup2(&actions, pipeEnd, target);
+        } else if (given >= 0) {
+            posix_spawn_file_actions_adddup2(&actions, given, target);
+        }
+    };
+    wire(o.pipeStdin, in.read, o.stdinFd, 0);
+    wire(o.pipeStdout, out.write, o.stdoutFd, 1);
+    wire(o.pipeStderr, err.write, o.stderrFd, 2);
+    posix_spawnattr_t attr;
+    posix_spawnattr_init(&attr);
+    short flags = POSIX_SPAWN_SETSIGMASK | POSIX_SPAWN_SETSIGDEF;
+    sigset_t none, all;
+    sigemptyset(&none);
+    sigfillset(&all);
+    posix_spawnattr_setsigmask(&attr, &none);
+    posix_spawnattr_setsigdefault(&attr, &all);
+    if (o.newProcessGroup) {
+        flags |= POSIX_SPAWN_SETPGROUP;
+        posix_spawnattr_setpgroup(&attr, 0);
+    }
+    posix_spawnattr_setflags(&attr, flags);
+
+    std::vector<char*> args;
+    for (const auto& a : argv) {
+        args.push_back(const_cast<char*>(a.c_str()));
+    }
+    args.push_back(nullptr);
+    int rc = posix_spawnp(&pid_, args[0], &actions, &attr, args.data(), environ);
+    posix_spawn_file_actions_destroy(&actions);
+    posix_spawnattr_destroy(&attr);
+    closeFd(in.read);
+    closeFd(out.write);
+    closeFd(err.write);
+    if (rc != 0) {
+        closeFd(in.write);
+        closeFd(out.read);
+        closeFd(err.read);
+        throw Error("cannot run " + argv[0] + ": " + std::strerror(rc));
+    }
+    in_ = o.pipeStdin ? in.write : (closeFd(in.write), -1);
+    out_ = o.pipeStdout ? out.read : (closeFd(out.read), -1);
+    err_ = o.pipeStderr ? err.read : (closeFd(err.read), -1);
+}
+
+Child::~Child() {
+    closeFd(in_);
+    closeFd(out_);
+    closeFd(err_);
+    if (pid_ > 0 && !exit_) {
+        ::kill(pid_, SIGKILL);
+        int status;
+        ::waitpid(pid_, &status, 0);
+    }
+}
+
+void Child::closeStdin() { closeFd(in_); }
+
+std::optional<Exit> Child::wait(std::optional<std::chrono::milliseconds> timeout) {
+    if (exit_) {
+        return exit_;
+    }
+    auto deadline = timeout ? std::chrono::steady_clock::now() + *timeout
+                            : std::chrono::steady_clock::time_point::max();
+    for (;;) {
+        int status;
+        pid_t r = ::waitpid(pid_, &status, timeout ? WNOHANG : 0);
+        if (r == pid_) {
+            exit_ = decode(status);
+            return exit_;
+        }
+        if (r < 0 && errno != EINTR) {
+            throwErrno("waitpid");
+        }
+        if (timeout) {
+            if (std::chrono::steady_clock::now() >= deadline) {
+                return std::nullopt;
+            }
+            std::this_thread::sleep_for(std::chrono::milliseconds(2));
+        }
+    }
+}
+
+void Child::kill(int signal) {
+    if (pid_ > 0 && !exit_) {
+        ::kill(pid_, signal);
+    }
+}
+
+Captured capture(const std::vector<std::string>& argv, const std::string& stdinData) {
+    Child::Options o;
+    o.pipeStdin = true;
+    o.pipeStdout = true;
+    o.pipeStderr = true;
+    Child child(argv, o);
+    Captured result;
+    size_t written = 0;
+    if (stdinData.empty()) {
+        child.closeStdin();
+    }
+    int fds[3] = {child.stdinFd(), child.stdoutFd(), child.stderrFd()};
+    bool open[3] = {fds[0] >= 0, true, true};
+    while (open[1] || open[2]) {
+        pollfd p[3];
+        int n = 0;
+        int which[3];
+        for (int i = 0; i < 3; ++i) {
+            if (open[i]) {
+                p[n] = {fds[i], static_cast<short>(i == 0 ? POLLOUT : POLLIN), 0};
+                which[n++] = i;
+            }
+        }
+        if (::poll(p, static_cast<nfds_t>(n), -1) < 0) {
+            if (errno == EINTR) {
+                continue;
+            }
+            throwErrno("poll");
+        }
+        for (int k = 0; k < n; ++k) {
+            int i = which[k];
+            if (p[k].revents == 0) {
+                continue;
+            }
+            if (i == 0) {
+                ssize_t w = ::write(fds[0], stdinData.data() + written, stdinData.size() - written);
+                if (w > 0) {
+                    written += static_cast<size_t>(w);
+                }
+                if (w < 0 || written == stdinData.size()) {
+                    child.closeStdin();
+                    open[0] = false;
+                }
+                continue;
+            }
+            char buf[65536];
+            ssize_t r = ::read(fds[i], buf, sizeof buf);
+            if (r > 0) {
+                (i == 1 ? result.out : result.err).append(buf, static_cast<size_t>(r));
+            } else if (r == 0 || errno != EINTR) {
+                open[i] = false;
+            }
+        }
+    }
+    result.exit = *child.wait();
+    return result;
+}
+
+Exit run(const std::vector<std::string>& argv) {
+    Child child(argv, Child::Options{});
+    return *child.wait();
+}
+
+}  // namespace uk::proc
