@@ -17,7 +17,7 @@ set(UK_GUEST_COMPILE_OPTIONS
   -fno-pic -fno-pie -fno-stack-protector -fno-omit-frame-pointer
   -ffunction-sections -fdata-sections -fvisibility=hidden
   -fno-asynchronous-unwind-tables -fno-unwind-tables
-  -gline-tables-only -O2
+  -gline-tables-only -Os
   $<$<COMPILE_LANGUAGE:CXX>:-fno-exceptions -fno-rtti -fno-threadsafe-statics -fno-use-cxa-atexit -Wglobal-constructors -Wexit-time-destructors>
   -DUK_GUEST=1)
 

@@ -19,11 +19,23 @@ constexpr uint8_t kLsrThrEmpty = 1u << 5;
 constexpr uint8_t kIrq = 4;
 
 bool g_present = false;
+// Bytes received before the FIFO was switched on: enabling it flushes the receiver, so
+// init() takes them out first and input delivery starts with them.
+uint8_t g_early[16];
+size_t g_earlyCount = 0;
+size_t g_earlyNext = 0;
 bool (*g_canAccept)(void*) = nullptr;
 void (*g_onByte)(uint8_t, void*) = nullptr;
 void* g_ctx = nullptr;
 
 void drainInput() {
+    while (g_earlyNext < g_earlyCount) {
+        if (!g_canAccept(g_ctx)) {
+            outb(kIer, 0x00);
+            return;
+        }
+        g_onByte(g_early[g_earlyNext++], g_ctx);
+    }
     // Drain the receive FIFO while the consumer has room. When it has none, stop the
     // receive interrupt: the bytes wait in the UART, and QEMU stops reading its input until
     // resumeInput(). That is the backpressure that keeps piped input lossless.
@@ -48,6 +60,9 @@ void init() {
     outb(kData, 0x01);
     outb(kIer, 0x00);
     outb(kLcr, 0x03);  // 8 data bits, no parity, one stop bit
+    while ((inb(kLsr) & kLsrDataReady) && g_earlyCount < sizeof g_early) {
+        g_early[g_earlyCount++] = inb(kData);
+    }
     outb(kFcr, 0xc7);  // enable and clear FIFOs, 14-byte receive threshold
     outb(kMcr, 0x0b);  // DTR, RTS, OUT2 (routes the interrupt line)
     g_present = true;

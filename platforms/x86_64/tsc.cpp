@@ -70,16 +70,44 @@ bool readKvmClock(uint64_t* hz) {
     return true;
 }
 
-// Counts PIT channel 0 down (mode 0, polled; its interrupt stays masked in the I/O APIC)
-// for about `ns` and compares with the TSC. Each end is taken right after the counter is
-// seen to change, so the error is one counter read (a port I/O round trip), not one PIT
-// tick. Channel 2 would need the speaker port 0x61, which QEMU's microvm does not have.
-// Returns false when there is no PIT.
+// Measures the TSC against PIT channel 0 (mode 0, polled; its interrupt stays masked in
+// the I/O APIC) over about `ns`. Channel 2 would need the speaker port 0x61, which QEMU's
+// microvm does not have.
+//
+// Precision comes from timing counter *edges*: each read is stamped with the TSC just
+// before its latch command, and an edge lies between the stamps of the two reads that saw
+// the count change. An edge counts only if those stamps are close together, so a read
+// delayed by the host scheduler cannot skew the result. Returns false when there is no PIT.
 uint16_t readPit0() {
     outb(0x43, 0x00);  // latch channel 0
     uint8_t lo = inb(0x40);
     uint8_t hi = inb(0x40);
     return static_cast<uint16_t>(lo | (hi << 8));
+}
+
+struct PitEdge {
+    uint64_t tsc;    // midpoint of the two stamps around the edge
+    uint64_t width;  // their distance: the uncertainty
+    uint16_t count;  // the count after the edge
+};
+
+// Waits for the count to change with the two stamps at most `maxWidth` apart.
+bool nextEdge(uint64_t maxWidth, PitEdge* out) {
+    uint64_t before = rdtsc();
+    uint16_t last = readPit0();
+    for (int i = 0; i < 1'000'000; ++i) {
+        uint64_t t = rdtsc();
+        uint16_t c = readPit0();
+        if (c != last) {
+            if (t - before <= maxWidth) {
+                *out = PitEdge{before + (t - before) / 2, t - before, c};
+                return true;
+            }
+            last = c;  // edge seen too late to time well: wait for the next one
+        }
+        before = t;
+    }
+    return false;
 }
 
 bool measureWithPit(uint64_t ns, uint64_t* hz, uint64_t* spentNs) {
@@ -91,26 +119,31 @@ bool measureWithPit(uint64_t ns, uint64_t* hz, uint64_t* spentNs) {
     outb(0x43, 0x30);  // channel 0, lobyte/hibyte, mode 0, binary
     outb(0x40, 0xff);
     outb(0x40, 0xff);
-    // Wait for a change of the count to align with a tick edge.
-    uint16_t first = readPit0();
-    uint16_t start = first;
-    for (int i = 0; i < 100000 && start == first; ++i) {
-        start = readPit0();
+    // How long one read takes here: the best of a few, to judge edges by.
+    uint64_t readCost = ~0ull;
+    for (int i = 0; i < 8; ++i) {
+        uint64_t t0 = rdtsc();
+        readPit0();
+        uint64_t d = rdtsc() - t0;
+        readCost = d < readCost ? d : readCost;
     }
-    if (start == first) {
+    uint64_t maxWidth = readCost * 3;
+    PitEdge start, end;
+    if (!nextEdge(maxWidth, &start)) {
         return false;  // the counter does not move: no PIT
     }
-    uint64_t t0 = rdtsc();
-    uint16_t now = start;
-    for (uint64_t loops = 0; uint16_t(start - now) < ticks; ++loops) {
-        now = readPit0();
-        if (now > start || loops > 50'000'000) {
-            return false;  // wrapped or stuck: not a PIT we understand
+    // Skip ahead to shortly before the target, then time the next good edge.
+    uint64_t loops = 0;
+    while (static_cast<uint16_t>(start.count - readPit0()) + 2 < ticks) {
+        if (++loops > 50'000'000) {
+            return false;
         }
     }
-    uint64_t t1 = rdtsc();
-    uint64_t elapsed = static_cast<uint16_t>(start - now);
-    *hz = (t1 - t0) * kPitHz / elapsed;
+    if (!nextEdge(maxWidth, &end) || end.count > start.count) {
+        return false;
+    }
+    uint64_t elapsed = static_cast<uint16_t>(start.count - end.count);
+    *hz = (end.tsc - start.tsc) * kPitHz / elapsed;
     *spentNs = elapsed * 1'000'000'000ull / kPitHz;
     return *hz > 1'000'000;
 }
@@ -132,7 +165,7 @@ uint64_t daysFromCivil(int64_t y, unsigned m, unsigned d) {
 
 }  // namespace
 
-TscInfo discoverTscFrequency() {
+TscInfo discoverTscFrequency(uint64_t hostHintHz) {
     const CpuFeatures& f = cpuFeatures();
     TscInfo info;
     if (f.hypervisorMaxLeaf >= 0x40000010) {
@@ -155,8 +188,20 @@ TscInfo discoverTscFrequency() {
         info.source = "kvmclock";
         return info;
     }
+    if (hostHintHz != 0) {
+        // The host measured its TSC, which a TCG guest shares. Trust it if a quick check
+        // against the PIT agrees to within 1% (or if there is no PIT to ask).
+        uint64_t measured = 0;
+        if (!measureWithPit(1'000'000, &measured, &info.calibrationNs) ||
+            (measured > hostHintHz * 99 / 100 && measured < hostHintHz * 101 / 100)) {
+            info.hz = hostHintHz;
+            info.source = "host (uk.tsc_hz)";
+            return info;
+        }
+        info.calibrationNs = 0;
+    }
     if (measureWithPit(5'000'000, &info.hz, &info.calibrationNs)) {
-        info.source = "pit";
+        info.source = hostHintHz != 0 ? "pit (uk.tsc_hz disagreed)" : "pit";
         return info;
     }
     if (f.maxLeaf >= 0x16) {

@@ -44,6 +44,9 @@ inline constexpr char kOptStdin[] = "uk.stdin";      // "raw" (default) or "esca
 inline constexpr char kOptTime[] = "uk.time";        // wall clock at launch, ns since the epoch
 inline constexpr char kOptSeed[] = "uk.seed";        // 64 hex digits of host entropy
 inline constexpr char kOptEnv[] = "uk.env";          // uk.env=NAME=VALUE, repeatable
+// The host's TSC frequency in Hz. Under QEMU TCG the guest's TSC is the host's, and nothing
+// else tells the guest its rate exactly; the guest checks the hint against the PIT.
+inline constexpr char kOptTscHz[] = "uk.tsc_hz";
 
 // With uk.stdin=escaped the console input is framed so the host can signal end of input:
 // kStdinEscape kStdinEscape is a literal kStdinEscape byte, kStdinEscape kStdinEof is end of

@@ -31,7 +31,8 @@ constexpr uint64_t kIstStackSize = 16 * 1024;
 void checkOptions(const uk::CommandLine& cl) {
     static const char* const kKnown[] = {uk::image::kOptVerbose, uk::image::kOptStrace,
                                          uk::image::kOptStdin,   uk::image::kOptTime,
-                                         uk::image::kOptSeed,    uk::image::kOptEnv};
+                                         uk::image::kOptSeed,    uk::image::kOptEnv,
+                                         uk::image::kOptTscHz};
     for (size_t i = 0; i < cl.optionCount(); ++i) {
         const char* o = cl.option(i);
         bool known = false;
@@ -100,7 +101,8 @@ extern "C" [[noreturn]] void uk_boot_main(uint64_t startInfoPhys) {
         arch::setIstStack(static_cast<arch::IstSlot>(slot), s.top);
     }
 
-    arch::TscInfo tsc = arch::discoverTscFrequency();
+    const char* tscHint = g_cmdline.value(image::kOptTscHz);
+    arch::TscInfo tsc = arch::discoverTscFrequency(tscHint != nullptr ? parseDecimal(tscHint) : 0);
     if (tsc.hz == 0) {
         log::panic("cannot determine the TSC frequency: no CPUID leaf, kvmclock or PIT");
     }

@@ -6,6 +6,7 @@
 #include <uk/image_format.h>
 
 #include "../base/format.h"
+#include "../time/clock.h"
 #include "memory.h"
 
 namespace uk::log {
@@ -51,10 +52,18 @@ void info(const char* fmt, ...) {
     if (!g_verbose) {
         return;
     }
+    char buf[400];
     va_list ap;
     va_start(ap, fmt);
-    line(fmt, ap);
+    formatV(buf, sizeof buf, fmt, ap);
     va_end(ap);
+    // Boot-log lines carry the time since boot, once the clock knows its rate.
+    if (clock::tscHz() != 0) {
+        uint64_t us = clock::tscToNs(arch::rdtsc() - clock::bootTsc()) / 1000;
+        notice("%3lu.%03lu ms %s", us / 1000, us % 1000, buf);
+    } else {
+        notice("%s", buf);
+    }
 }
 
 void backtrace(uint64_t rip, uint64_t rbp, bool (*readable)(uint64_t addr)) {

@@ -31,7 +31,14 @@ const char* name(int sig);
 // Signals whose default action is to do nothing.
 bool ignoredByDefault(int sig);
 
-// Ends the application as if `sig` had killed it: status 128 + sig.
-[[noreturn]] void terminate(int sig);
+// Ends the application as if `sig` had killed it: status 128 + sig. Says so on the console
+// unless the caller already printed a report (CPU faults do).
+[[noreturn]] void terminate(int sig, bool reported = false);
+
+// A signal for the process itself (kill/tkill/raise): ignored, left pending while blocked,
+// or acted on. Returns only if the signal did not end the process.
+void send(int sig);
+// Acts on pending signals that are no longer blocked (after the mask changes).
+void deliverPending();
 
 }  // namespace uk::signals

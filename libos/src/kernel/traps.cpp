@@ -83,7 +83,7 @@ void describePageFault(char* out, size_t cap, uint64_t addr, uint64_t error) {
                 what, f.rip);
     printRegisters(f, cr2);
     log::backtrace(f.rip, f.rbp, appReadable);
-    signals::terminate(sig);
+    signals::terminate(sig, true);
 }
 
 [[noreturn]] void libraryOsFault(const arch::TrapFrame& f, const char* what, uint64_t cr2) {

@@ -1,8 +1,7 @@
 // Signal dispositions and masks, and signals sent to the process itself. Handlers are
 // recorded; running them (signal frames) comes with the signal-delivery work, so a signal
-// that would run a handler is reported and then takes its default action.
+// that would run a handler is reported and then takes its default action (kernel/signals).
 #include "../app/process.h"
-#include "../kernel/log.h"
 #include "../kernel/signals.h"
 #include "../mm/address_space.h"
 #include "syscall.h"
@@ -80,6 +79,7 @@ long sysRtSigprocmask(int how, const void* set, void* oldset, size_t setsize) {
     if (oldset != nullptr) {
         *static_cast<uint64_t*>(oldset) = previous;
     }
+    sg::deliverPending();
     return 0;
 }
 
@@ -124,25 +124,8 @@ long sendToSelf(int sig) {
     if (sig < 1 || sig > sg::kCount) {
         return -EINVAL;
     }
-    const sg::KernelSigaction& a = sg::action(sig);
-    bool blocked = (sg::blockedMask() >> (sig - 1)) & 1;
-    if (sig != sg::SIGKILL && sig != sg::SIGSTOP) {
-        if (a.handler == sg::kSigIgn || (a.handler == sg::kSigDfl && sg::ignoredByDefault(sig))) {
-            return 0;
-        }
-        if (blocked) {
-            return 0;  // stays pending; nothing can unblock-and-run it yet
-        }
-        if (a.handler != sg::kSigDfl) {
-            log::notice("%s has a handler, but running signal handlers is not supported yet; "
-                        "taking the default action",
-                        sg::name(sig));
-        }
-    }
-    if (sig == sg::SIGSTOP || sig == sg::SIGTSTP || sig == 21 || sig == 22) {
-        return 0;  // job control: nothing to stop us for
-    }
-    sg::terminate(sig);
+    sg::send(sig);
+    return 0;
 }
 
 long sysKill(int pid, int sig) {

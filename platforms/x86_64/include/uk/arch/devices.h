@@ -31,9 +31,10 @@ struct TscInfo {
     const char* source = "none";  // how the frequency was obtained, for the boot log
     uint64_t calibrationNs = 0;   // time spent measuring (0 when read from CPUID)
 };
-// Finds the TSC frequency: CPUID leaves 0x40000010 or 0x15, kvmclock, or a short
-// measurement against the PIT. Panics if nothing works.
-TscInfo discoverTscFrequency();
+// Finds the TSC frequency: CPUID leaves 0x40000010 or 0x15, kvmclock, the host's own
+// measurement (`hostHintHz`, from uk.tsc_hz; checked against the PIT), or a short
+// measurement against the PIT. hz == 0 if nothing works.
+TscInfo discoverTscFrequency(uint64_t hostHintHz);
 
 // Wall-clock time from the KVM paravirtual clock or the CMOS RTC, in ns since the epoch;
 // 0 when neither is available.
