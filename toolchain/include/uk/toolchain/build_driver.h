@@ -1,0 +1,63 @@
+// Builds one image: compiles the sources (several at a time), embeds the image
+// configuration, links everything with the library OS, and replaces the output only when
+// all of that succeeded. Temporary files never outlive the build.
+#pragma once
+
+#include <functional>
+
+#include <uk/support/error.h>
+#include <uk/support/subprocess.h>
+#include <uk/toolchain/build_options.h>
+#include <uk/toolchain/command_lines.h>
+#include <uk/toolchain/command_runner.h>
+#include <uk/toolchain/toolchain.h>
+
+namespace uk::toolchain {
+
+// A compiler or the linker failed; it has already printed its diagnostics.
+class ToolFailed : public Error {
+public:
+    ToolFailed(const std::string& message, proc::Exit exit) : Error(message), exit_(exit) {}
+    const proc::Exit& exit() const { return exit_; }
+
+private:
+    proc::Exit exit_;
+};
+
+// The build stopped because `cancelled` (see BuildDriver) turned true.
+class BuildCancelled : public Error {
+public:
+    BuildCancelled() : Error("build cancelled") {}
+};
+
+class BuildDriver {
+public:
+    BuildDriver(Toolchain toolchain, BuildOptions options);
+
+    // Checked between steps: true stops the build (e.g. after SIGTERM), which then throws
+    // BuildCancelled once its temporary files are gone.
+    void setCancelled(std::function<bool()> cancelled) { cancelled_ = std::move(cancelled); }
+
+    // Throws uk::Error (a missing input, an unwritable output, a missing toolchain file),
+    // ToolFailed or BuildCancelled; in each case no output file is created or changed.
+    void run();
+
+private:
+    // Every input exists and is a file uk build can use; the output is not a directory.
+    void checkInputs() const;
+    void planSteps(const std::filesystem::path& tempDir, std::vector<CompileStep>& compiles,
+                   LinkStep& link) const;
+    RunSettings runSettings() const;
+    void compile(std::vector<CompileStep>& compiles) const;
+    // Runs the commands; throws ToolFailed or BuildCancelled unless all of them succeed.
+    void runStep(const std::vector<std::vector<std::string>>& commands) const;
+    // The object holding the .uk.config section.
+    std::filesystem::path writeConfigObject(const std::filesystem::path& tempDir) const;
+    void writeDepfile(const std::vector<CompileStep>& compiles) const;
+
+    Toolchain toolchain_;
+    BuildOptions options_;
+    std::function<bool()> cancelled_ = [] { return false; };
+};
+
+} // namespace uk::toolchain

@@ -1,0 +1,202 @@
+#include <uk/support/fs.h>
+#include <uk/support/shell.h>
+#include <uk/toolchain/build_driver.h>
+#include <uk/toolchain/command_lines.h>
+#include <uk/toolchain/command_runner.h>
+#include <uk/toolchain/depfile.h>
+#include <uk/toolchain/elf_object.h>
+#include <uk/toolchain/image_config.h>
+
+#include <sys/stat.h>
+#include <unistd.h>
+
+#include <algorithm>
+#include <cerrno>
+#include <cstdio>
+#include <cstring>
+#include <thread>
+
+namespace uk::toolchain {
+
+namespace stdfs = std::filesystem;
+
+namespace {
+
+// A unique file next to the output that the linker writes and a successful build renames
+// onto the output, so the output is never seen half-written and a failed build leaves it
+// as it was. Removed unless committed.
+class PendingOutput {
+public:
+    explicit PendingOutput(const stdfs::path& output) : output_(output) {
+        stdfs::path dir = output.has_parent_path() ? output.parent_path() : stdfs::path(".");
+        std::string pattern = (dir / ("." + output.filename().string() + ".tmp-XXXXXX")).string();
+        int fd = ::mkstemp(pattern.data());
+        if (fd < 0) {
+            throwErrno("cannot write " + output.string());
+        }
+        ::close(fd);
+        path_ = pattern;
+    }
+    ~PendingOutput() {
+        if (!committed_) {
+            ::unlink(path_.c_str());
+        }
+    }
+    PendingOutput(const PendingOutput&) = delete;
+    PendingOutput& operator=(const PendingOutput&) = delete;
+
+    const stdfs::path& path() const { return path_; }
+    void commit() {
+        fs::replaceFile(path_, output_);
+        committed_ = true;
+    }
+
+private:
+    stdfs::path output_;
+    stdfs::path path_;
+    bool committed_ = false;
+};
+
+ToolFailed toolFailed(const std::vector<std::string>& argv, const proc::Exit& exit) {
+    const std::string tool = stdfs::path(argv.front()).filename().string();
+    if (!exit.exited()) {
+        return ToolFailed(tool + " was killed by signal " + std::to_string(exit.signal) + " (" +
+                              strsignal(exit.signal) + ")",
+                          exit);
+    }
+    return ToolFailed(tool + " failed with exit status " + std::to_string(exit.code), exit);
+}
+
+unsigned defaultJobs() {
+    return std::max(1u, std::thread::hardware_concurrency());
+}
+
+ImageConfig imageConfigOf(const BuildOptions& options) {
+    ImageConfig config = options.image;
+    if (config.entrypoint.empty()) {
+        config.entrypoint = {defaultImageName(options.output)};
+    }
+    return config;
+}
+
+} // namespace
+
+BuildDriver::BuildDriver(Toolchain toolchain, BuildOptions options)
+    : toolchain_(std::move(toolchain)), options_(std::move(options)) {}
+
+void BuildDriver::checkInputs() const {
+    std::error_code ec;
+    if (stdfs::is_directory(options_.output, ec)) {
+        throw Error(options_.output.string() + ": Is a directory");
+    }
+    for (const auto& input : options_.inputs) {
+        struct stat st;
+        if (::stat(input.c_str(), &st) != 0) {
+            throwErrno(input.string());
+        }
+        if (S_ISDIR(st.st_mode)) {
+            throw Error(input.string() + ": Is a directory");
+        }
+        if (!inputKindOf(input)) {
+            throw Error(input.string() + ": unknown file type");
+        }
+    }
+}
+
+void BuildDriver::run() {
+    if (options_.inputs.empty() || options_.output.empty()) {
+        throw Error("internal error: a build needs inputs and an output");
+    }
+    checkInputs();
+    const bool cxx = needsCxxRuntime(options_);
+    toolchain_.validate(cxx);
+    PendingOutput output(options_.output);
+    fs::TempDir temp("uk-build");
+
+    std::vector<CompileStep> compiles;
+    LinkStep link{.output = output.path(), .cxx = cxx};
+    planSteps(temp.path(), compiles, link);
+    compile(compiles);
+    link.configObject = writeConfigObject(temp.path());
+    runStep({linkCommand(toolchain_, options_, link)});
+    if (options_.depfile) {
+        writeDepfile(compiles);
+    }
+    output.commit();
+}
+
+void BuildDriver::planSteps(const stdfs::path& tempDir, std::vector<CompileStep>& compiles,
+                            LinkStep& link) const {
+    // Sources compile into the temporary directory; objects and archives given on the
+    // command line are linked in place, keeping the command line's order.
+    for (size_t i = 0; i < options_.inputs.size(); ++i) {
+        const stdfs::path& input = options_.inputs[i];
+        InputKind kind = *inputKindOf(input);
+        if (!isSource(kind)) {
+            link.inputs.push_back(input);
+            continue;
+        }
+        // The index keeps a.c and lib/a.c apart.
+        std::string base = std::to_string(i) + "-" + input.stem().string();
+        CompileStep step{.source = input, .kind = kind, .object = tempDir / (base + ".o")};
+        if (options_.depfile) {
+            step.depfile = tempDir / (base + ".d");
+        }
+        link.inputs.push_back(step.object);
+        compiles.push_back(std::move(step));
+    }
+}
+
+RunSettings BuildDriver::runSettings() const {
+    return RunSettings{.jobs = options_.jobs != 0 ? options_.jobs : defaultJobs(),
+                       .verbose = options_.verbose,
+                       .cancelled = cancelled_};
+}
+
+void BuildDriver::compile(std::vector<CompileStep>& compiles) const {
+    // Side by side, clang writes into a pipe and would drop its colors.
+    const bool parallel = runSettings().jobs > 1 && compiles.size() > 1;
+    std::vector<std::vector<std::string>> commands;
+    for (auto& step : compiles) {
+        step.colorDiagnostics = parallel && ::isatty(STDERR_FILENO);
+        commands.push_back(compileCommand(toolchain_, options_, step));
+    }
+    runStep(commands);
+}
+
+void BuildDriver::runStep(const std::vector<std::vector<std::string>>& commands) const {
+    if (auto failure = runCommands(commands, runSettings())) {
+        throw toolFailed(commands[failure->index], failure->exit);
+    }
+    if (cancelled_()) {
+        throw BuildCancelled();
+    }
+}
+
+stdfs::path BuildDriver::writeConfigObject(const stdfs::path& tempDir) const {
+    // Not "uk-libos.o": the linker script tells the library OS's sections by that name.
+    stdfs::path object = tempDir / "uk-config.o";
+    const std::string blob = ImageConfigWriter::encode(imageConfigOf(options_));
+    fs::writeFileAtomic(object, makeDataObject(image::kConfigSection, blob));
+    if (options_.verbose) {
+        std::fprintf(stderr, "# %s: %s section, %zu bytes\n", object.c_str(), image::kConfigSection,
+                     blob.size());
+    }
+    return object;
+}
+
+void BuildDriver::writeDepfile(const std::vector<CompileStep>& compiles) const {
+    std::vector<std::string> depfiles;
+    for (const auto& step : compiles) {
+        depfiles.push_back(fs::readFile(*step.depfile));
+    }
+    std::vector<stdfs::path> prebuilt;
+    for (const auto& input : options_.inputs) {
+        if (!isSource(*inputKindOf(input))) {
+            prebuilt.push_back(input);
+        }
+    }
+    fs::writeFileAtomic(*options_.depfile, mergeDepfiles(options_.output, depfiles, prebuilt));
+}
+
+} // namespace uk::toolchain

@@ -1,0 +1,117 @@
+#include <uk/support/error.h>
+#include <uk/toolchain/elf_object.h>
+
+#include <elf.h>
+
+#include <bit>
+#include <cstring>
+#include <vector>
+
+namespace uk::toolchain {
+
+namespace {
+
+// The ELF structures are written in host byte order; the target (x86_64) is little endian
+// and so is every host uk runs on.
+static_assert(std::endian::native == std::endian::little);
+
+template <typename T>
+void appendBytes(std::string& out, const T& value) {
+    out.append(reinterpret_cast<const char*>(&value), sizeof value);
+}
+
+void padTo(std::string& out, size_t alignment) {
+    out.append((alignment - out.size() % alignment) % alignment, '\0');
+}
+
+// Section indices, in the order of the section header table.
+enum Section : uint16_t { kNull, kData, kNoteStack, kSymtab, kStrtab, kShstrtab, kCount };
+
+} // namespace
+
+std::string makeDataObject(std::string_view sectionName, std::string_view contents,
+                           unsigned alignment) {
+    if (alignment == 0 || !std::has_single_bit(alignment)) {
+        throw Error("internal error: section alignment must be a power of two");
+    }
+    // Section names, each NUL-terminated, after the leading empty name.
+    std::string shstrtab(1, '\0');
+    auto addName = [&](std::string_view name) {
+        auto offset = static_cast<Elf64_Word>(shstrtab.size());
+        shstrtab.append(name);
+        shstrtab.push_back('\0');
+        return offset;
+    };
+    std::vector<Elf64_Shdr> sections(kCount);
+    sections[kData].sh_name = addName(sectionName);
+    sections[kNoteStack].sh_name = addName(".note.GNU-stack");
+    sections[kSymtab].sh_name = addName(".symtab");
+    sections[kStrtab].sh_name = addName(".strtab");
+    sections[kShstrtab].sh_name = addName(".shstrtab");
+
+    std::string file(sizeof(Elf64_Ehdr), '\0'); // the header is filled in last
+
+    padTo(file, alignment);
+    Elf64_Shdr& data = sections[kData];
+    data.sh_type = SHT_PROGBITS;
+    data.sh_flags = SHF_ALLOC;
+    data.sh_offset = file.size();
+    data.sh_size = contents.size();
+    data.sh_addralign = alignment;
+    file.append(contents);
+
+    Elf64_Shdr& noteStack = sections[kNoteStack];
+    noteStack.sh_type = SHT_PROGBITS;
+    noteStack.sh_offset = file.size();
+    noteStack.sh_addralign = 1;
+
+    // A symbol table with only the mandatory null symbol: some tools reject objects
+    // that have none at all.
+    padTo(file, alignof(Elf64_Sym));
+    Elf64_Shdr& symtab = sections[kSymtab];
+    symtab.sh_type = SHT_SYMTAB;
+    symtab.sh_offset = file.size();
+    symtab.sh_size = sizeof(Elf64_Sym);
+    symtab.sh_link = kStrtab;
+    symtab.sh_info = 1; // index of the first non-local symbol
+    symtab.sh_addralign = alignof(Elf64_Sym);
+    symtab.sh_entsize = sizeof(Elf64_Sym);
+    appendBytes(file, Elf64_Sym{});
+
+    Elf64_Shdr& strtab = sections[kStrtab];
+    strtab.sh_type = SHT_STRTAB;
+    strtab.sh_offset = file.size();
+    strtab.sh_size = 1;
+    strtab.sh_addralign = 1;
+    file.push_back('\0');
+
+    Elf64_Shdr& names = sections[kShstrtab];
+    names.sh_type = SHT_STRTAB;
+    names.sh_offset = file.size();
+    names.sh_size = shstrtab.size();
+    names.sh_addralign = 1;
+    file.append(shstrtab);
+
+    padTo(file, alignof(Elf64_Shdr));
+    Elf64_Ehdr header{};
+    std::memcpy(header.e_ident, ELFMAG, SELFMAG);
+    header.e_ident[EI_CLASS] = ELFCLASS64;
+    header.e_ident[EI_DATA] = ELFDATA2LSB;
+    header.e_ident[EI_VERSION] = EV_CURRENT;
+    header.e_ident[EI_OSABI] = ELFOSABI_NONE;
+    header.e_type = ET_REL;
+    header.e_machine = EM_X86_64;
+    header.e_version = EV_CURRENT;
+    header.e_shoff = file.size();
+    header.e_ehsize = sizeof(Elf64_Ehdr);
+    header.e_shentsize = sizeof(Elf64_Shdr);
+    header.e_shnum = kCount;
+    header.e_shstrndx = kShstrtab;
+    for (const auto& section : sections) {
+        appendBytes(file, section);
+    }
+    std::memcpy(file.data(), &header, sizeof header);
+    return file;
+}
+
+} // namespace uk::toolchain

@@ -1,0 +1,69 @@
+#include <uk/support/error.h>
+#include <uk/toolchain/image_config.h>
+
+#include <bit>
+#include <cstring>
+#include <limits>
+
+namespace uk::toolchain {
+
+namespace {
+
+// The format is little endian; so is every host uk supports (x86_64), which lets the
+// header structs be copied as they are.
+static_assert(std::endian::native == std::endian::little);
+
+template <typename T>
+void appendBytes(std::string& out, const T& value) {
+    out.append(reinterpret_cast<const char*>(&value), sizeof value);
+}
+
+} // namespace
+
+ImageConfigWriter& ImageConfigWriter::add(image::ConfigTag tag, std::string_view payload) {
+    if (payload.size() > std::numeric_limits<uint32_t>::max()) {
+        throw Error("image configuration entry too long (" + std::to_string(payload.size()) +
+                    " bytes)");
+    }
+    if (count_ == std::numeric_limits<uint32_t>::max()) {
+        throw Error("too many image configuration entries");
+    }
+    image::RecordHeader header{tag, static_cast<uint32_t>(payload.size())};
+    appendBytes(records_, header);
+    records_.append(payload);
+    records_.append(image::configAlign(payload.size()) - payload.size(), '\0');
+    ++count_;
+    return *this;
+}
+
+std::string ImageConfigWriter::finish() const {
+    image::ConfigHeader header{};
+    std::memcpy(header.magic, image::kConfigMagic, sizeof header.magic);
+    header.version = image::kConfigVersion;
+    header.count = count_;
+    header.size = sizeof header + records_.size();
+    std::string blob;
+    blob.reserve(header.size);
+    appendBytes(blob, header);
+    blob += records_;
+    return blob;
+}
+
+std::string ImageConfigWriter::encode(const ImageConfig& config) {
+    ImageConfigWriter writer;
+    for (const auto& word : config.entrypoint) {
+        writer.add(image::ConfigTag::Entrypoint, word);
+    }
+    for (const auto& word : config.cmd) {
+        writer.add(image::ConfigTag::Cmd, word);
+    }
+    for (const auto& entry : config.env) {
+        writer.add(image::ConfigTag::Env, entry);
+    }
+    if (!config.workingDir.empty()) {
+        writer.add(image::ConfigTag::WorkingDir, config.workingDir);
+    }
+    return writer.finish();
+}
+
+} // namespace uk::toolchain
