@@ -20,7 +20,9 @@ constexpr uint8_t kIrq = 4;
 
 bool g_present = false;
 // Bytes received before the FIFO was switched on: enabling it flushes the receiver, so
-// init() takes them out first and input delivery starts with them.
+// init() takes them out first and input delivery starts with them. A byte that arrives
+// between that and the switch would still be lost, which is why the host waits for the
+// guest's "stdin-ready" control record before it sends anything (uk/image_format.h).
 uint8_t g_early[16];
 size_t g_earlyCount = 0;
 size_t g_earlyNext = 0;

@@ -25,9 +25,13 @@ inline constexpr uint16_t kDebugExitPort = 0xf4;
 //   "exit N\n"      the application ended with shell-style status N (0..255; 128+signal when
 //                   a signal or CPU fault ended it)
 //   "panic\n"       the library OS itself failed; the reason was printed on the console
+//   "stdin-ready\n" the console receiver is set up: input sent from now on is not lost
+//                   (enabling the UART's FIFO at boot discards whatever was in flight, so a
+//                   host that relays input waits for this record before it sends any)
 inline constexpr uint16_t kControlPort = 0xe9;
 inline constexpr char kControlExitRecord[] = "exit ";
 inline constexpr char kControlPanicRecord[] = "panic";
+inline constexpr char kControlStdinReadyRecord[] = "stdin-ready";
 
 // ---------------------------------------------------------------------------------------------
 // Kernel command line.

@@ -53,7 +53,10 @@ bool CommandLine::parse(const char* text) {
         }
         storage_[out++] = 0;
 
-        if (startsWith(word, "virtio_mmio.")) {
+        // QEMU's microvm appends these after everything else, even after "--". Only QEMU's
+        // exact form is taken, so an application argument is lost only if it reads
+        // "virtio_mmio.device=..." too.
+        if (startsWith(word, "virtio_mmio.device=")) {
             if (platformCount_ < kMaxWords) {
                 platform_[platformCount_++] = word;
             }

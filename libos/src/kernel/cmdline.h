@@ -27,7 +27,8 @@ public:
     const char* arg(size_t i) const { return args_[i]; }
 
     // Words the monitor adds for its own devices (QEMU microvm appends
-    // "virtio_mmio.device=..." after everything else). Kept apart from application arguments.
+    // "virtio_mmio.device=..." after everything else, even after "--"). Kept apart from
+    // application arguments.
     size_t platformCount() const { return platformCount_; }
     const char* platform(size_t i) const { return platform_[i]; }
 

@@ -2,6 +2,7 @@
 
 #include <uk/arch/cpu.h>
 #include <uk/arch/devices.h>
+#include <uk/image_format.h>
 
 #include "../syscalls/errno.h"
 #include "stdin_decoder.h"
@@ -51,6 +52,8 @@ void onByte(uint8_t b, void*) {
 void init(bool escapedInput) {
     g_in.decoder.setEscaped(escapedInput);
     arch::serial::enableInput(canAccept, onByte, nullptr);
+    arch::controlWrite(image::kControlStdinReadyRecord);
+    arch::controlWrite("\n");
 }
 
 void write(const char* data, size_t size) { arch::serial::write(data, size); }

@@ -1,0 +1,63 @@
+// What `uk run` was asked to do: the parsed command line, independent of how it is carried out.
+#pragma once
+
+#include <chrono>
+#include <cstdint>
+#include <filesystem>
+#include <optional>
+#include <string>
+#include <string_view>
+#include <vector>
+
+#include <uk/support/error.h>
+
+namespace uk::loader {
+
+enum class MachineType { Microvm, Q35, Pc };
+enum class Accel { Auto, Kvm, Tcg };
+
+std::string_view machineName(MachineType machine);
+std::string_view accelName(Accel accel);
+
+struct RunOptions {
+    std::filesystem::path image;
+    uint64_t memoryMiB = 128;
+    unsigned cpus = 1;
+    Accel accel = Accel::Auto;
+    MachineType machine = MachineType::Microvm;
+    // Wall-clock limit for the whole VM; nullopt = none.
+    std::optional<std::chrono::milliseconds> timeout;
+    std::string timeoutText; // as the user wrote it, for messages
+    bool printCommand = false;
+    bool verbose = false;
+    bool strace = false;
+    std::vector<std::string> env;  // "NAME=VALUE", in command-line order
+    std::vector<std::string> args; // application arguments (after "--")
+    std::string qemu = "qemu-system-x86_64";
+    bool help = false;
+};
+
+// A command line uk run cannot accept. runCommand prints it and exits 125.
+class UsageError : public Error {
+public:
+    using Error::Error;
+};
+
+// Parses the words after "uk run". Throws UsageError for unknown options, bad values and a
+// missing image. With --help, returns at once with `help` set (the rest is not checked).
+// `-e NAME` without "=" takes NAME's value from the environment of uk run (as docker run
+// does) and is dropped when NAME is not set there.
+RunOptions parseRunOptions(const std::vector<std::string>& args);
+
+// "4M", "512M", "1G", "2048" (bare number = MiB), "65536K"; case-insensitive, optional "iB"
+// or "B". Returns MiB. Throws UsageError for anything else, sizes that are not whole MiB,
+// and sizes below the 2 MiB the library OS needs.
+uint64_t parseMemorySize(std::string_view text);
+
+// "--timeout" values: positive seconds, decimals allowed ("0.5"). Throws UsageError.
+std::chrono::milliseconds parseTimeout(std::string_view text);
+
+// The text `uk run --help` prints.
+std::string runUsage();
+
+} // namespace uk::loader

@@ -1,0 +1,160 @@
+#include <uk/loader/qemu_command.h>
+
+#include <uk/image_format.h>
+
+namespace uk::loader {
+
+namespace {
+
+bool isBlank(char c) {
+    return c == ' ' || c == '\t' || c == '\n' || c == '\r';
+}
+
+} // namespace
+
+std::string quoteKernelWord(std::string_view word) {
+    bool plain = !word.empty();
+    for (char c : word) {
+        if (isBlank(c) || c == '"' || c == '\\') {
+            plain = false;
+        }
+    }
+    if (plain) {
+        return std::string(word);
+    }
+    std::string out = "\"";
+    for (char c : word) {
+        if (c == '"' || c == '\\') {
+            out += '\\';
+        }
+        out += c;
+    }
+    out += '"';
+    return out;
+}
+
+std::string escapeQemuOptionValue(std::string_view value) {
+    std::string out;
+    for (char c : value) {
+        out += c;
+        if (c == ',') {
+            out += ',';
+        }
+    }
+    return out;
+}
+
+QemuCommandBuilder::QemuCommandBuilder(const RunOptions& options, Accel accel)
+    : options_(options), accel_(accel) {}
+
+QemuCommandBuilder& QemuCommandBuilder::supervised(std::filesystem::path controlFile,
+                                                   uint64_t realtimeNs, std::string seedHex) {
+    controlFile_ = std::move(controlFile);
+    realtimeNs_ = realtimeNs;
+    seedHex_ = std::move(seedHex);
+    return *this;
+}
+
+QemuCommandBuilder& QemuCommandBuilder::hostTscHz(uint64_t hz) {
+    tscHz_ = hz;
+    return *this;
+}
+
+std::string QemuCommandBuilder::kernelCommandLine() const {
+    std::vector<std::string> words;
+    if (options_.verbose) {
+        words.emplace_back(image::kOptVerbose);
+    }
+    if (options_.strace) {
+        words.emplace_back(image::kOptStrace);
+    }
+    if (controlFile_) {
+        words.push_back(std::string(image::kOptStdin) + "=escaped");
+        words.push_back(std::string(image::kOptTime) + "=" + std::to_string(realtimeNs_));
+        words.push_back(std::string(image::kOptSeed) + "=" + seedHex_);
+    }
+    if (tscHz_ != 0 && accel_ == Accel::Tcg) {
+        words.push_back(std::string(image::kOptTscHz) + "=" + std::to_string(tscHz_));
+    }
+    for (const auto& e : options_.env) {
+        words.push_back(std::string(image::kOptEnv) + "=" + e);
+    }
+    if (!options_.args.empty()) {
+        // Always separate: an argument that looks like "uk.x" must reach the application.
+        words.emplace_back("--");
+        words.insert(words.end(), options_.args.begin(), options_.args.end());
+    }
+    std::string line;
+    for (const auto& w : words) {
+        if (!line.empty()) {
+            line += ' ';
+        }
+        line += quoteKernelWord(w);
+    }
+    return line;
+}
+
+std::string QemuCommandBuilder::machineOption() const {
+    switch (options_.machine) {
+    case MachineType::Microvm:
+        // The guest calibrates its TSC against the PIT, so the PIT stays; no option ROMs or
+        // legacy PIC. The RTC is only needed for the wall clock, which uk run passes as
+        // uk.time; a standalone command keeps it so the guest still knows the date.
+        return std::string("microvm,x-option-roms=off,pit=on,pic=off,rtc=") +
+               (controlFile_ ? "off" : "on") + ",isa-serial=on";
+    case MachineType::Q35:
+        return "q35";
+    case MachineType::Pc:
+        return "pc";
+    }
+    return "microvm";
+}
+
+std::vector<std::string> QemuCommandBuilder::argv(const std::string& qemuProgram) const {
+    std::vector<std::string> a = {qemuProgram};
+    auto add = [&](std::initializer_list<std::string> words) { a.insert(a.end(), words); };
+    // No user or system configuration files, no default devices (NIC, VGA, ...): the VM has
+    // exactly what is listed here, whatever the host's QEMU setup.
+    add({"-nodefaults", "-no-user-config"});
+    add({"-machine", machineOption()});
+    switch (accel_) {
+    case Accel::Kvm:
+        add({"-accel", "kvm", "-cpu", "host"});
+        break;
+    case Accel::Tcg:
+        add({"-accel", "tcg", "-cpu", "max"});
+        break;
+    case Accel::Auto:
+        // Standalone commands only: QEMU takes the first accelerator that initializes, and
+        // "max" means the host's CPU under KVM and everything TCG can emulate otherwise, so
+        // the same script runs on hosts with and without KVM.
+        add({"-accel", "kvm", "-accel", "tcg", "-cpu", "max"});
+        break;
+    }
+    add({"-m", std::to_string(options_.memoryMiB) + "M"});
+    add({"-smp", std::to_string(options_.cpus)});
+    // "-display none" rather than -nographic: -nographic also tells SeaBIOS (pc, q35) to use
+    // the serial line as its console (fw_cfg etc/sercon-port), which prints its banner and
+    // "Booting from ROM.." into the application's output.
+    add({"-display", "none", "-no-reboot"});
+    if (controlFile_) {
+        // signal=off: a ^C byte in the input is data for the guest; uk run handles its own
+        // signals and stops QEMU itself.
+        add({"-chardev", "stdio,id=con,signal=off", "-serial", "chardev:con"});
+    } else {
+        add({"-serial", "stdio"});
+    }
+    add({"-device", "isa-debug-exit,iobase=0xf4,iosize=0x04"});
+    if (controlFile_) {
+        add({"-chardev", "file,id=ukctl,path=" + escapeQemuOptionValue(controlFile_->string()),
+             "-device", "isa-debugcon,iobase=0xe9,chardev=ukctl"});
+    }
+    add({"-kernel", std::filesystem::absolute(options_.image).lexically_normal().string()});
+    std::string cmdline = kernelCommandLine();
+    if (!cmdline.empty()) {
+        add({"-append", cmdline});
+    }
+    return a;
+}
+
+} // namespace uk::loader

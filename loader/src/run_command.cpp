@@ -1,0 +1,174 @@
+// `uk run`: a thin front end over the loader library.
+#include <uk/loader/commands.h>
+
+#include <fcntl.h>
+#include <unistd.h>
+
+#include <algorithm>
+#include <cerrno>
+#include <chrono>
+#include <cstdio>
+
+#include <uk/loader/exit_status.h>
+#include <uk/loader/host.h>
+#include <uk/loader/host_facts.h>
+#include <uk/loader/image_probe.h>
+#include <uk/loader/qemu_command.h>
+#include <uk/loader/run_options.h>
+#include <uk/loader/symbolizer.h>
+#include <uk/loader/vm_session.h>
+#include <uk/support/error.h>
+#include <uk/support/fs.h>
+#include <uk/support/shell.h>
+
+namespace uk::loader {
+
+namespace {
+
+// A closed stdin, stdout or stderr would be reused by the first pipe uk run creates, and the
+// relay would then read its own pipes as user input. /dev/null keeps the numbers taken.
+void ensureStandardDescriptors() {
+    for (int fd = 0; fd <= 2; ++fd) {
+        if (::fcntl(fd, F_GETFD) < 0 && errno == EBADF) {
+            int opened = ::open("/dev/null", fd == 0 ? O_RDONLY : O_WRONLY);
+            if (opened >= 0 && opened != fd) {
+                ::dup2(opened, fd);
+                ::close(opened);
+            }
+        }
+    }
+}
+
+void checkCommandLineLength(const QemuCommandBuilder& builder) {
+    size_t length = builder.kernelCommandLine().size();
+    if (length > kMaxKernelCommandLine) {
+        throw Error("the kernel command line (options, environment and arguments) is " +
+                    std::to_string(length) + " bytes; the library OS takes at most " +
+                    std::to_string(kMaxKernelCommandLine));
+    }
+}
+
+// Appends " in FUNCTION at FILE:LINE" to backtrace frames, one symbolizer call per backtrace.
+ConsoleOutputFilter::Annotate backtraceAnnotator(std::filesystem::path image) {
+    auto symbolizer = Symbolizer::find();
+    if (!symbolizer) {
+        return {}; // the raw lines are still useful (llvm-symbolizer can be run by hand)
+    }
+    return [symbolizer = *symbolizer,
+            image = std::move(image)](const std::vector<BacktraceFrame>& frames) {
+        std::vector<uint64_t> addresses;
+        for (const auto& f : frames) {
+            addresses.push_back(f.lookupAddress());
+        }
+        std::vector<std::string> suffixes;
+        for (const auto& loc : symbolizer.symbolize(image, addresses)) {
+            suffixes.push_back(loc.describe());
+        }
+        return suffixes;
+    };
+}
+
+// The first line of what QEMU said, or how it ended: the reason a KVM start failed.
+std::string firstReason(const VmOutcome& outcome) {
+    std::string text = outcome.qemuErrors.substr(0, outcome.qemuErrors.find('\n'));
+    if (!text.empty()) {
+        return text;
+    }
+    return outcome.qemuExit.exited() ? "exit status " + std::to_string(outcome.qemuExit.code)
+                                     : "signal " + std::to_string(outcome.qemuExit.signal);
+}
+
+// auto picked KVM because /dev/kvm opens, but that does not prove KVM can run a guest
+// (nested hosts often cannot: MSR errors, emulation failures). A start that fails before the
+// guest said anything is retried once under TCG, with the input it had already consumed.
+bool shouldRetryWithTcg(const RunOptions& options, Accel accel, const VmOutcome& outcome) {
+    return options.accel == Accel::Auto && accel == Accel::Kvm && !outcome.guestSpoke &&
+           !outcome.timedOut && outcome.stoppedBySignal == 0 && outcome.inputReplayable;
+}
+
+int run(const RunOptions& options) {
+    ImageProbe::probe(options.image);
+    if (options.printCommand) {
+        // auto stays auto: the script may run on another host.
+        QemuCommandBuilder builder(options, options.accel);
+        checkCommandLineLength(builder);
+        std::printf("%s\n", shell::join(builder.argv(options.qemu)).c_str());
+        return 0;
+    }
+    auto qemu = fs::findProgram(options.qemu);
+    if (!qemu) {
+        throw Error("cannot find QEMU (" + options.qemu +
+                    "); install Debian's qemu-system-x86 package or pass --qemu PATH");
+    }
+    HostFactsStore hostFacts;
+    Accel accel = resolveAccel(options.accel, hostFacts.facts().kvmBroken);
+    fs::TempDir temp("uk-run");
+    SessionSettings session;
+    session.controlFile = temp.path() / "control";
+    session.timeoutText = options.timeoutText;
+    session.annotate = backtraceAnnotator(std::filesystem::absolute(options.image));
+    auto started = std::chrono::steady_clock::now();
+    std::fflush(stdout); // nothing of ours may overtake the guest's output
+
+    for (;;) {
+        QemuCommandBuilder builder(options, accel);
+        builder.supervised(session.controlFile, realtimeNanoseconds(), randomSeedHex());
+        if (accel == Accel::Tcg) {
+            builder.hostTscHz(hostFacts.tscHz());
+        }
+        checkCommandLineLength(builder);
+        session.argv = builder.argv(qemu->string());
+        session.keepInputForRetry = options.accel == Accel::Auto && accel == Accel::Kvm;
+        if (options.timeout) {
+            auto used = std::chrono::duration_cast<std::chrono::milliseconds>(
+                std::chrono::steady_clock::now() - started);
+            session.timeout = std::max(*options.timeout - used, std::chrono::milliseconds(1));
+        }
+        VmOutcome outcome = VmSession(session).run();
+        if (shouldRetryWithTcg(options, accel, outcome)) {
+            // Said once: the host is remembered (until it reboots) and later runs go
+            // straight to TCG.
+            std::fprintf(stderr,
+                         "uk run: KVM could not start the guest (%s); running it under TCG "
+                         "instead, and using TCG on this host from now on (until it reboots; "
+                         "--accel kvm still tries KVM)\n",
+                         firstReason(outcome).c_str());
+            hostFacts.rememberKvmBroken(firstReason(outcome));
+            accel = Accel::Tcg;
+            session.replayInput = std::move(outcome.inputBeforeOutput);
+            session.replayInputEnded = outcome.inputEndedBeforeOutput;
+            continue;
+        }
+        if (accel == Accel::Kvm && !outcome.guestSpoke && !outcome.timedOut &&
+            outcome.stoppedBySignal == 0) {
+            outcome.kvmFailed = true; // so the message suggests TCG
+        }
+        RunVerdict verdict = decideExitStatus(outcome);
+        if (!verdict.message.empty()) {
+            std::fputs(verdict.message.c_str(), stderr);
+        }
+        return verdict.status;
+    }
+}
+
+} // namespace
+
+int runCommand(const std::vector<std::string>& args) {
+    ensureStandardDescriptors();
+    try {
+        RunOptions options = parseRunOptions(args);
+        if (options.help) {
+            std::fputs(runUsage().c_str(), stdout);
+            return 0;
+        }
+        return run(options);
+    } catch (const Error& e) {
+        std::fprintf(stderr, "uk run: %s\n", e.what());
+        return kStatusToolError;
+    } catch (const std::exception& e) {
+        std::fprintf(stderr, "uk run: internal error: %s\n", e.what());
+        return kStatusToolError;
+    }
+}
+
+} // namespace uk::loader

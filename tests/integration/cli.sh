@@ -1,0 +1,81 @@
+#!/usr/bin/env bash
+# The command line: help, bad input, timeouts, the standalone QEMU command.
+source "$(dirname "$0")/lib.sh"
+
+for cmd in "" build run; do
+    set +e
+    out=$("$UK" $cmd --help 2>&1)
+    st=$?
+    set -e
+    if [ $st -eq 0 ] && printf '%s' "$out" | grep -q "usage"; then
+        pass "uk $cmd --help"
+    else
+        fail "uk $cmd --help (status $st)"
+    fi
+done
+
+# uk build: bad input gives an error naming it and writes nothing.
+set +e
+"$UK" build missing.c -o out.img 2>err.txt
+st=$?
+set -e
+if [ $st -ne 0 ] && grep -q "missing.c" err.txt && [ ! -e out.img ]; then
+    pass "uk build: missing source"
+else
+    fail "uk build: missing source (status $st, $(cat err.txt))"
+fi
+printf 'int main(void) { return undefined_thing; }\n' >broken.c
+set +e
+"$UK" build broken.c -o out.img 2>err.txt
+st=$?
+set -e
+if [ $st -ne 0 ] && grep -q "undefined_thing" err.txt && [ -z "$(ls -A | grep out.img)" ]; then
+    pass "uk build: compile error, no output left"
+else
+    fail "uk build: compile error (status $st)"
+fi
+printf 'x' >notes.txt
+set +e
+"$UK" build notes.txt -o out.img 2>err.txt
+st=$?
+set -e
+if [ $st -ne 0 ] && grep -q "notes.txt" err.txt; then
+    pass "uk build: unknown file type"
+else
+    fail "uk build: unknown file type (status $st)"
+fi
+
+# uk run: problems of uk itself exit 125.
+boot "$UK_WORK_DIR/nothing.img"
+expect_status 125 "uk run: missing image"
+expect_err 'nothing.img' "missing image: named in the error"
+boot notes.txt
+expect_status 125 "uk run: not an image"
+expect_err 'notes.txt' "not an image: named in the error"
+boot --mem lots "$IMAGES/hello-c.img"
+expect_status 125 "uk run: bad --mem"
+boot --no-such-option "$IMAGES/hello-c.img"
+expect_status 125 "uk run: unknown option"
+boot --machine vax "$IMAGES/hello-c.img"
+expect_status 125 "uk run: unknown machine"
+
+start=$(date +%s)
+boot --timeout 2 "$IMAGES/sleeper.img"
+elapsed=$(($(date +%s) - start))
+expect_status 124 "uk run --timeout"
+if [ $elapsed -lt 10 ]; then pass "timeout: prompt ($elapsed s)"; else fail "timeout took $elapsed s"; fi
+
+# --print-cmd: a standalone QEMU command line that boots the image as-is.
+# (TCG explicitly: this host may have a /dev/kvm that cannot run guests, which only uk run
+# itself detects.)
+"$UK" run --accel tcg --print-cmd "$IMAGES/exit_code.img" -- 5 >cmd.sh
+set +e
+out=$(timeout 60 sh cmd.sh </dev/null 2>&1)
+st=$?
+set -e
+if [ $st -eq 11 ] && printf '%s' "$out" | grep -q "exiting with 5"; then
+    pass "--print-cmd: runs standalone, status 5 as (5 << 1) | 1"
+else
+    fail "--print-cmd: status $st, output: $out"
+fi
+finish

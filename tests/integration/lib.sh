@@ -1,0 +1,123 @@
+# Shared helpers for integration tests (sourced). Each test script builds images with
+# `uk build`, boots them with `uk run` under QEMU, and checks output and exit codes.
+#
+# Environment (set by tests/integration/CMakeLists.txt):
+#   UK_BUILD_DIR   the build tree (bin/uk, lib/uk, ...)
+#   UK_SOURCE_DIR  the source tree
+#   UK_WORK_DIR    a scratch directory for this test
+set -euo pipefail
+
+UK="$UK_BUILD_DIR/bin/uk"
+PROGRAMS="$UK_SOURCE_DIR/tests/integration/programs"
+IMAGES="$UK_BUILD_DIR/integration/images"
+rm -rf "$UK_WORK_DIR"
+mkdir -p "$UK_WORK_DIR" "$IMAGES"
+cd "$UK_WORK_DIR"
+
+failures=0
+fail() {
+    echo "FAIL: $*" >&2
+    failures=$((failures + 1))
+}
+pass() { echo "ok: $*"; }
+
+# image NAME SOURCE... [-- uk build options]: builds $IMAGES/NAME.img once per ctest run
+# (the fixture test builds them all first; a stale image is rebuilt).
+image() {
+    local name=$1
+    shift
+    local img="$IMAGES/$name.img"
+    local newest
+    newest=$(ls -t "$@" "$UK_BUILD_DIR/lib/uk/uk-libos.o" "$UK" 2>/dev/null | head -1)
+    if [ ! -f "$img" ] || [ "$newest" -nt "$img" ]; then
+        "$UK" build "$@" -o "$img"
+    fi
+    echo "$img"
+}
+
+# boot [uk run args...]: runs `uk run` with a hard timeout. Sets OUT, ERR, STATUS.
+boot() {
+    set +e
+    timeout --kill-after=5 120 "$UK" run "$@" >"$UK_WORK_DIR/out" 2>"$UK_WORK_DIR/err"
+    STATUS=$?
+    set -e
+    OUT=$(cat "$UK_WORK_DIR/out")
+    ERR=$(cat "$UK_WORK_DIR/err")
+}
+
+# boot_stdin INPUT-FILE [uk run args...]
+boot_stdin() {
+    local input=$1
+    shift
+    set +e
+    timeout --kill-after=5 120 "$UK" run "$@" <"$input" >"$UK_WORK_DIR/out" 2>"$UK_WORK_DIR/err"
+    STATUS=$?
+    set -e
+    OUT=$(cat "$UK_WORK_DIR/out")
+    ERR=$(cat "$UK_WORK_DIR/err")
+}
+
+show() {
+    echo "--- status $STATUS, stdout:" >&2
+    printf '%s\n' "$OUT" | head -60 >&2
+    echo "--- stderr:" >&2
+    printf '%s\n' "$ERR" | head -30 >&2
+}
+
+expect_status() {
+    local want=$1 what=$2
+    if [ "$STATUS" -eq "$want" ]; then
+        pass "$what: status $want"
+    else
+        fail "$what: status $STATUS, expected $want"
+        show
+    fi
+}
+
+# expect_out REGEX WHAT: stdout has a line matching the extended regex.
+expect_out() {
+    if printf '%s\n' "$OUT" | grep -Eq -- "$1"; then
+        pass "$2"
+    else
+        fail "$2: no stdout line matches /$1/"
+        show
+    fi
+}
+
+expect_no_out() {
+    if printf '%s\n' "$OUT" | grep -Eq -- "$1"; then
+        fail "$2: stdout unexpectedly matches /$1/"
+        show
+    else
+        pass "$2"
+    fi
+}
+
+expect_err() {
+    if printf '%s\n' "$ERR" | grep -Eq -- "$1"; then
+        pass "$2"
+    else
+        fail "$2: no stderr line matches /$1/"
+        show
+    fi
+}
+
+# expect_count REGEX N WHAT: exactly N stdout lines match.
+expect_count() {
+    local n
+    n=$(printf '%s\n' "$OUT" | grep -Ec -- "$1" || true)
+    if [ "$n" -eq "$2" ]; then
+        pass "$3"
+    else
+        fail "$3: $n stdout lines match /$1/, expected $2"
+        show
+    fi
+}
+
+finish() {
+    if [ "$failures" -ne 0 ]; then
+        echo "$failures check(s) failed" >&2
+        exit 1
+    fi
+    echo "all checks passed"
+}

@@ -1,0 +1,47 @@
+// uk run's framing of console input (escape, EOF).
+#include <doctest/doctest.h>
+
+#include <string>
+
+#include "tty/stdin_decoder.h"
+
+namespace {
+// Feeds `in` and returns the decoded bytes; `eof` says whether end of file was seen.
+std::string decode(uk::tty::StdinDecoder& d, const std::string& in, bool* eof) {
+    std::string out;
+    *eof = false;
+    for (char c : in) {
+        uint8_t b;
+        switch (d.feed(static_cast<uint8_t>(c), &b)) {
+        case uk::tty::StdinDecoder::Result::Byte:
+            out += static_cast<char>(b);
+            break;
+        case uk::tty::StdinDecoder::Result::EndOfFile:
+            *eof = true;
+            break;
+        case uk::tty::StdinDecoder::Result::Nothing:
+            break;
+        }
+    }
+    return out;
+}
+}  // namespace
+
+TEST_CASE("stdin decoder: raw mode passes every byte") {
+    uk::tty::StdinDecoder d(false);
+    bool eof;
+    CHECK(decode(d, std::string("a\x10\x04z", 4), &eof) == std::string("a\x10\x04z", 4));
+    CHECK_FALSE(eof);
+}
+
+TEST_CASE("stdin decoder: escaped mode") {
+    uk::tty::StdinDecoder d(true);
+    bool eof;
+    CHECK(decode(d, std::string("ab\x10\x10" "c", 5), &eof) == std::string("ab\x10" "c", 4));
+    CHECK_FALSE(eof);
+    CHECK(decode(d, std::string("x\x10\x04", 3), &eof) == "x");
+    CHECK(eof);
+    // An escape split across two reads still pairs up.
+    CHECK(decode(d, std::string("\x10", 1), &eof) == "");
+    CHECK(decode(d, std::string("\x10", 1), &eof) == std::string("\x10", 1));
+}
