@@ -38,7 +38,8 @@ struct Lifetime {
 } g_lifetime;
 
 struct ParseError : std::runtime_error {
-    explicit ParseError(const std::string& what, int pos) : std::runtime_error(what), position(pos) {}
+    explicit ParseError(const std::string& what, int pos)
+        : std::runtime_error(what), position(pos) {}
     int position;
 };
 
@@ -57,7 +58,8 @@ void containers() {
     for (int i : v) {
         u[i * i] = std::to_string(i);
     }
-    std::set<std::string> s(m.size() > 0 ? std::set<std::string>{"b", "a", "c"} : std::set<std::string>{});
+    std::set<std::string> s(m.size() > 0 ? std::set<std::string>{"b", "a", "c"}
+                                         : std::set<std::string>{});
     std::sort(v.begin(), v.end(), std::greater<>());
     int sum = std::accumulate(v.begin(), v.end(), 0);
     std::cout << "containers: sum=" << sum << " first=" << v.front() << " map[three]=" << m["three"]
@@ -72,7 +74,7 @@ void exceptions() {
             parseDigit('x', 1);
         } catch (const ParseError& e) {
             caught = e.what();
-            throw;  // rethrow to the outer handler
+            throw; // rethrow to the outer handler
         }
     } catch (const std::exception& e) {
         caught += std::string(" / rethrown: ") + e.what();
@@ -94,8 +96,9 @@ void modernTypes() {
     std::unique_ptr<int[]> array(new int[4]{1, 2, 3, 4});
     std::function<int(int)> twice = [](int x) { return 2 * x; };
     std::cout << "types: optional=" << none.value_or(-1) << "," << *some
-              << " variant=" << std::get<std::string>(var) << " weak=" << (weak.lock() ? *weak.lock() : "")
-              << " unique=" << array[3] << " function=" << twice(21) << std::endl;
+              << " variant=" << std::get<std::string>(var)
+              << " weak=" << (weak.lock() ? *weak.lock() : "") << " unique=" << array[3]
+              << " function=" << twice(21) << std::endl;
 }
 
 void strings() {
@@ -109,8 +112,8 @@ void strings() {
     in >> a >> hex >> d >> word;
     std::string upper = word;
     std::transform(upper.begin(), upper.end(), upper.begin(), ::toupper);
-    std::cout << "strings: \"" << out.str() << "\" parsed " << a << " " << std::stoi(hex, nullptr, 16)
-              << " " << d << " " << upper << std::endl;
+    std::cout << "strings: \"" << out.str() << "\" parsed " << a << " "
+              << std::stoi(hex, nullptr, 16) << " " << d << " " << upper << std::endl;
 }
 
 void clocks() {
@@ -119,8 +122,10 @@ void clocks() {
     std::this_thread::sleep_for(milliseconds(20));
     auto slept = duration_cast<milliseconds>(steady_clock::now() - t0).count();
     auto since = duration_cast<seconds>(system_clock::now().time_since_epoch()).count();
-    std::cout << "chrono: slept " << (slept >= 20 && slept < 200 ? "20ms" : std::to_string(slept) + "ms?")
-              << ", wall clock " << (since > 1'600'000'000 ? "set" : "not set (epoch)") << std::endl;
+    std::cout << "chrono: slept "
+              << (slept >= 20 && slept < 200 ? "20ms" : std::to_string(slept) + "ms?")
+              << ", wall clock " << (since > 1'600'000'000 ? "set" : "not set (epoch)")
+              << std::endl;
 }
 
 void randomness() {
@@ -135,7 +140,8 @@ void randomness() {
     for (int i = 0; i < 6000; ++i) {
         ++rolls[die(gen) - 1];
     }
-    bool fair = std::all_of(std::begin(rolls), std::end(rolls), [](int n) { return n > 800 && n < 1200; });
+    bool fair =
+        std::all_of(std::begin(rolls), std::end(rolls), [](int n) { return n > 800 && n < 1200; });
     std::cout << "random: 6000 dice rolls look " << (fair ? "fair" : "unfair") << std::endl;
 }
 
@@ -144,7 +150,8 @@ void systemInfo() {
     uname(&u);
     const char* home = std::getenv("HOME");
     std::cout << "system: " << u.sysname << " " << u.machine << ", pid " << getpid() << ", PATH "
-              << (std::getenv("PATH") ? "set" : "unset") << ", HOME " << (home ? home : "unset") << std::endl;
+              << (std::getenv("PATH") ? "set" : "unset") << ", HOME " << (home ? home : "unset")
+              << std::endl;
 }
 
 int sumStdin() {
@@ -157,7 +164,7 @@ int sumStdin() {
     return 0;
 }
 
-}  // namespace
+} // namespace
 
 int main(int argc, char** argv) {
     if (argc > 1 && std::strcmp(argv[1], "--sum") == 0) {
@@ -168,7 +175,8 @@ int main(int argc, char** argv) {
         std::cout << " [" << argv[i] << "]";
     }
     std::cout << std::endl;
-    std::cout << "globals: constructed before main: " << (Lifetime::constructed ? "yes" : "no") << std::endl;
+    std::cout << "globals: constructed before main: " << (Lifetime::constructed ? "yes" : "no")
+              << std::endl;
     containers();
     exceptions();
     modernTypes();

@@ -163,7 +163,7 @@ std::string escapeCell(const std::string& s) {
     return out;
 }
 
-}  // namespace
+} // namespace
 
 int main(int argc, char** argv) {
     if (argc < 3) {
@@ -182,7 +182,8 @@ int main(int argc, char** argv) {
                 known = known || name == r.name;
             }
             if (!known) {
-                throw std::runtime_error(r.file + ": " + r.name + " is not a Linux x86_64 system call");
+                throw std::runtime_error(r.file + ": " + r.name +
+                                         " is not a Linux x86_64 system call");
             }
             if (!byName.emplace(r.name, r).second) {
                 throw std::runtime_error(r.file + ": " + r.name + " is registered twice");
@@ -197,8 +198,9 @@ int main(int argc, char** argv) {
                 const auto& r = it->second;
                 state = r.support == "Implemented" ? "implemented"
                         : r.support == "Partial"   ? "partial"
-                        : r.support == "NoOp"      ? "accepted no-op"
-                                                   : throw std::runtime_error(r.name + ": bad support " + r.support);
+                        : r.support == "NoOp"
+                            ? "accepted no-op"
+                            : throw std::runtime_error(r.name + ": bad support " + r.support);
                 note = r.note;
                 source = "[" + r.file.substr(r.file.rfind('/') + 1) + "](../" + r.file + ")";
             }
@@ -213,7 +215,8 @@ int main(int argc, char** argv) {
             << "`ninja -C build syscall-docs`. Do not edit by hand: a test fails when this file\n"
             << "and the source disagree.\n\n"
             << "States: **implemented** (Linux semantics), **partial** (the notes say what is\n"
-            << "missing), **accepted no-op** (succeeds and does nothing, which is honest here; the\n"
+            << "missing), **accepted no-op** (succeeds and does nothing, which is honest here; "
+               "the\n"
             << "notes say why), **ENOSYS** (returns -ENOSYS and the library OS prints one line\n"
             << "naming the call, once per call number).\n\n"
             << "Of " << table.size() << " x86_64 system calls: " << counts["implemented"]

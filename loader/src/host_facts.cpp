@@ -50,7 +50,7 @@ uint64_t monotonicRawNs() {
     return static_cast<uint64_t>(ts.tv_sec) * 1'000'000'000u + static_cast<uint64_t>(ts.tv_nsec);
 }
 
-}  // namespace
+} // namespace
 
 HostFacts HostFacts::parse(const std::string& text, const std::string& bootId) {
     HostFacts f;
@@ -156,4 +156,4 @@ uint64_t measureTscHz(std::chrono::milliseconds window) {
                                  (ns1 - ns0));
 }
 
-}  // namespace uk::loader
+} // namespace uk::loader

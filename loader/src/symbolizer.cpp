@@ -6,28 +6,11 @@
 #include <uk/support/error.h>
 #include <uk/support/fs.h>
 #include <uk/support/subprocess.h>
+#include <uk/support/text.h>
 
 namespace uk::loader {
 
 namespace {
-
-std::vector<std::string_view> splitLines(std::string_view text) {
-    std::vector<std::string_view> lines;
-    size_t start = 0;
-    while (start < text.size()) {
-        size_t nl = text.find('\n', start);
-        if (nl == std::string_view::npos) {
-            nl = text.size();
-        }
-        std::string_view line = text.substr(start, nl - start);
-        if (!line.empty() && line.back() == '\r') {
-            line.remove_suffix(1);
-        }
-        lines.push_back(line);
-        start = nl + 1;
-    }
-    return lines;
-}
 
 std::string knownOrEmpty(std::string_view s) {
     return s == "??" ? std::string() : std::string(s);
@@ -171,7 +154,7 @@ std::vector<SourceLocation> Symbolizer::parseLlvmSymbolizer(std::string_view out
         result.push_back(std::move(loc));
         block.clear();
     };
-    for (std::string_view line : splitLines(output)) {
+    for (std::string_view line : text::splitLines(output)) {
         if (line.empty()) {
             finish();
         } else {
@@ -186,7 +169,7 @@ std::vector<SourceLocation> Symbolizer::parseLlvmSymbolizer(std::string_view out
 std::vector<SourceLocation> Symbolizer::parseAddr2line(std::string_view output, size_t count) {
     // Without -i: exactly FUNCTION / FILE:LINE per address.
     std::vector<SourceLocation> result;
-    auto lines = splitLines(output);
+    auto lines = text::splitLines(output);
     for (size_t k = 0; k + 1 < lines.size() && result.size() < count; k += 2) {
         SourceLocation loc;
         loc.function = knownOrEmpty(lines[k]);

@@ -29,14 +29,18 @@ uint64_t g_tscHz = 0;
 // One-shot mode: APIC timer ticks per TSC tick, as a 32.32 fixed-point ratio.
 uint64_t g_ticksPerTscFp = 0;
 
-uint32_t read(uint32_t reg) { return g_lapic[reg / 4]; }
-void write(uint32_t reg, uint32_t v) { g_lapic[reg / 4] = v; }
+uint32_t read(uint32_t reg) {
+    return g_lapic[reg / 4];
+}
+void write(uint32_t reg, uint32_t v) {
+    g_lapic[reg / 4] = v;
+}
 
 // Measures the APIC timer against the TSC over ~100 us. Only how close a wake-up lands to
 // its deadline depends on this (to about 1%); the clock itself is the TSC, and a wake-up
 // that comes early simply re-arms.
 void calibrateOneShot() {
-    write(kRegTimerDivide, 0xb);  // divide by 1
+    write(kRegTimerDivide, 0xb); // divide by 1
     write(kRegLvtTimer, kLvtMasked | kTimerVector);
     uint64_t window = g_tscHz / 10000;
     write(kRegTimerInitial, 0xffffffff);
@@ -54,7 +58,7 @@ void calibrateOneShot() {
     }
 }
 
-}  // namespace
+} // namespace
 
 void init(uint64_t localApicVirt, uint64_t tscHz) {
     g_lapic = reinterpret_cast<volatile uint32_t*>(localApicVirt);
@@ -65,18 +69,20 @@ void init(uint64_t localApicVirt, uint64_t tscHz) {
     write(kRegLvtLint0, kLvtMasked);
     write(kRegLvtLint1, kLvtMasked);
     write(kRegLvtError, kLvtMasked);
-    write(kRegSvr, 0x100 | kSpuriousVector);  // software enable
+    write(kRegSvr, 0x100 | kSpuriousVector); // software enable
 
     g_deadlineMode = cpuFeatures().tscDeadline;
     if (g_deadlineMode) {
         write(kRegLvtTimer, kTimerTscDeadline | kTimerVector);
     } else {
         calibrateOneShot();
-        write(kRegLvtTimer, kTimerVector);  // one-shot, unmasked
+        write(kRegLvtTimer, kTimerVector); // one-shot, unmasked
     }
 }
 
-bool ready() { return g_lapic != nullptr; }
+bool ready() {
+    return g_lapic != nullptr;
+}
 
 void endOfInterrupt() {
     if (g_lapic != nullptr) {
@@ -104,9 +110,13 @@ void cancelTimer() {
     }
 }
 
-const char* timerMode() { return g_deadlineMode ? "tsc-deadline" : "one-shot"; }
+const char* timerMode() {
+    return g_deadlineMode ? "tsc-deadline" : "one-shot";
+}
 
-void initIoApic(uint64_t ioApicVirt) { g_ioapic = reinterpret_cast<volatile uint32_t*>(ioApicVirt); }
+void initIoApic(uint64_t ioApicVirt) {
+    g_ioapic = reinterpret_cast<volatile uint32_t*>(ioApicVirt);
+}
 
 void routeIsaIrq(uint8_t irq, uint8_t vector) {
     if (g_ioapic == nullptr) {
@@ -114,11 +124,11 @@ void routeIsaIrq(uint8_t irq, uint8_t vector) {
     }
     uint32_t apicId = read(kRegId) >> 24;
     auto ioWrite = [](uint32_t reg, uint32_t v) {
-        g_ioapic[0] = reg;  // IOREGSEL
-        g_ioapic[4] = v;    // IOWIN at +0x10
+        g_ioapic[0] = reg; // IOREGSEL
+        g_ioapic[4] = v;   // IOWIN at +0x10
     };
     ioWrite(0x10 + 2 * irq + 1, apicId << 24);
-    ioWrite(0x10 + 2 * irq, vector);  // fixed delivery, physical, edge, active high, unmasked
+    ioWrite(0x10 + 2 * irq, vector); // fixed delivery, physical, edge, active high, unmasked
 }
 
-}  // namespace uk::arch::apic
+} // namespace uk::arch::apic

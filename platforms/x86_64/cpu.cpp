@@ -4,7 +4,7 @@
 #include <uk/arch/trap.h>
 
 extern "C" {
-extern const char uk_trap_stubs[];  // 256 stubs, 16 bytes apart (entry.S)
+extern const char uk_trap_stubs[]; // 256 stubs, 16 bytes apart (entry.S)
 void uk_syscall_entry();
 extern uint64_t uk_syscall_kernel_rsp;
 void uk_trap_dispatch(uk::arch::TrapFrame* frame);
@@ -113,7 +113,7 @@ void detectFeatures() {
         copyString(f.hypervisor, sig, 3);
         bool kvm = f.hypervisor[0] == 'K' && f.hypervisor[1] == 'V' && f.hypervisor[2] == 'M';
         if (kvm && f.hypervisorMaxLeaf >= 0x40000001) {
-            f.kvmClock = cpuid(0x40000001).eax & (1u << 3);  // KVM_FEATURE_CLOCKSOURCE2
+            f.kvmClock = cpuid(0x40000001).eax & (1u << 3); // KVM_FEATURE_CLOCKSOURCE2
         }
     }
 }
@@ -123,31 +123,31 @@ void detectFeatures() {
 // choose code paths by CPUID (glibc does) see exactly what is enabled.
 void enableFpu() {
     uint64_t cr0 = readCr0();
-    cr0 &= ~(1ull << 2);             // EM: no x87 emulation
-    cr0 |= (1ull << 1) | (1ull << 5);  // MP, NE
-    cr0 &= ~(1ull << 3);             // TS: no lazy switching
+    cr0 &= ~(1ull << 2);              // EM: no x87 emulation
+    cr0 |= (1ull << 1) | (1ull << 5); // MP, NE
+    cr0 &= ~(1ull << 3);              // TS: no lazy switching
     writeCr0(cr0);
 
     uint64_t cr4 = readCr4();
-    cr4 |= (1ull << 9) | (1ull << 10);  // OSFXSR, OSXMMEXCPT
-    cr4 |= (1ull << 7);                 // PGE: global pages for the library OS
+    cr4 |= (1ull << 9) | (1ull << 10); // OSFXSR, OSXMMEXCPT
+    cr4 |= (1ull << 7);                // PGE: global pages for the library OS
     if (g_features.fsgsbase) {
         cr4 |= (1ull << 16);
     }
     if (g_features.xsave) {
-        cr4 |= (1ull << 18);  // OSXSAVE
+        cr4 |= (1ull << 18); // OSXSAVE
     }
     writeCr4(cr4);
 
     if (g_features.xsave) {
         CpuidResult r = cpuid(0xd, 0);
         uint64_t supported = (uint64_t{r.edx} << 32) | r.eax;
-        uint64_t xcr0 = 0x3;  // x87, SSE
+        uint64_t xcr0 = 0x3; // x87, SSE
         if (g_features.avx && (supported & 0x4)) {
             xcr0 |= 0x4;
         }
         if (g_features.avx512f && (supported & 0xe0) == 0xe0) {
-            xcr0 |= 0xe0;  // opmask, ZMM_Hi256, Hi16_ZMM
+            xcr0 |= 0xe0; // opmask, ZMM_Hi256, Hi16_ZMM
         }
         xsetbv(0, xcr0);
         g_features.xcr0 = xcr0;
@@ -166,7 +166,7 @@ void setGate(uint8_t vector, uint8_t ist) {
     g.offsetLow = static_cast<uint16_t>(addr);
     g.selector = kKernelCs;
     g.ist = ist;
-    g.typeAttr = 0x8e;  // present, DPL 0, 64-bit interrupt gate (IF cleared on entry)
+    g.typeAttr = 0x8e; // present, DPL 0, 64-bit interrupt gate (IF cleared on entry)
     g.offsetMid = static_cast<uint16_t>(addr >> 16);
     g.offsetHigh = static_cast<uint32_t>(addr >> 32);
     g.reserved = 0;
@@ -174,10 +174,10 @@ void setGate(uint8_t vector, uint8_t ist) {
 
 void loadDescriptorTables() {
     g_gdt[0] = 0;
-    g_gdt[1] = 0x00af9a000000ffff;  // 0x08 kernel code, 64-bit
-    g_gdt[2] = 0x00cf92000000ffff;  // 0x10 kernel data
-    g_gdt[3] = 0x00cff2000000ffff;  // 0x18 user data (reserved for a ring-3 mode)
-    g_gdt[4] = 0x00affa000000ffff;  // 0x20 user code (reserved for a ring-3 mode)
+    g_gdt[1] = 0x00af9a000000ffff; // 0x08 kernel code, 64-bit
+    g_gdt[2] = 0x00cf92000000ffff; // 0x10 kernel data
+    g_gdt[3] = 0x00cff2000000ffff; // 0x18 user data (reserved for a ring-3 mode)
+    g_gdt[4] = 0x00affa000000ffff; // 0x20 user code (reserved for a ring-3 mode)
     uint64_t tss = reinterpret_cast<uint64_t>(&g_tss);
     uint64_t limit = sizeof(Tss) - 1;
     g_gdt[5] = (limit & 0xffff) | ((tss & 0xffffff) << 16) | (0x89ull << 40) |
@@ -192,23 +192,22 @@ void loadDescriptorTables() {
     DescriptorPointer gdtr{sizeof(g_gdt) - 1, reinterpret_cast<uint64_t>(g_gdt)};
     asm volatile("lgdt %0" : : "m"(gdtr));
     // Reload CS with a far return, then the data segments and the task register.
-    asm volatile(
-        "pushq %[cs]\n"
-        "leaq 1f(%%rip), %%rax\n"
-        "pushq %%rax\n"
-        "lretq\n"
-        "1:\n"
-        "movl %[ds], %%eax\n"
-        "movl %%eax, %%ds\n"
-        "movl %%eax, %%es\n"
-        "movl %%eax, %%ss\n"
-        "xorl %%eax, %%eax\n"
-        "movl %%eax, %%fs\n"
-        "movl %%eax, %%gs\n"
-        "ltr %w[tss]\n"
-        :
-        : [cs] "i"(kKernelCs), [ds] "i"(kKernelDs), [tss] "r"(kTssSelector)
-        : "rax", "memory");
+    asm volatile("pushq %[cs]\n"
+                 "leaq 1f(%%rip), %%rax\n"
+                 "pushq %%rax\n"
+                 "lretq\n"
+                 "1:\n"
+                 "movl %[ds], %%eax\n"
+                 "movl %%eax, %%ds\n"
+                 "movl %%eax, %%es\n"
+                 "movl %%eax, %%ss\n"
+                 "xorl %%eax, %%eax\n"
+                 "movl %%eax, %%fs\n"
+                 "movl %%eax, %%gs\n"
+                 "ltr %w[tss]\n"
+                 :
+                 : [cs] "i"(kKernelCs), [ds] "i"(kKernelDs), [tss] "r"(kTssSelector)
+                 : "rax", "memory");
 
     for (int v = 0; v < 256; ++v) {
         uint8_t ist = kIstException;
@@ -232,13 +231,13 @@ void loadDescriptorTables() {
 // `syscall` in ring 0: CS/SS come from STAR (our kernel selectors), RIP from LSTAR. FMASK
 // clears IF (entry runs with interrupts off until it is on the kernel stack), TF, DF and AC.
 void enableSyscall() {
-    wrmsr(kMsrEfer, rdmsr(kMsrEfer) | 1);  // SCE
+    wrmsr(kMsrEfer, rdmsr(kMsrEfer) | 1); // SCE
     wrmsr(kMsrStar, (uint64_t{kKernelCs} << 32) | (uint64_t{0x10 | 3} << 48));
     wrmsr(kMsrLstar, reinterpret_cast<uint64_t>(&uk_syscall_entry));
     wrmsr(kMsrFmask, (1u << 9) | (1u << 8) | (1u << 10) | (1u << 18));
 }
 
-}  // namespace
+} // namespace
 
 void initCpu() {
     detectFeatures();
@@ -247,14 +246,24 @@ void initCpu() {
     enableSyscall();
 }
 
-const CpuFeatures& cpuFeatures() { return g_features; }
+const CpuFeatures& cpuFeatures() {
+    return g_features;
+}
 
-void setIstStack(IstSlot slot, uint64_t top) { g_tss.ist[slot - 1] = top; }
+void setIstStack(IstSlot slot, uint64_t top) {
+    g_tss.ist[slot - 1] = top;
+}
 
-void setSyscallStack(uint64_t top) { uk_syscall_kernel_rsp = top; }
+void setSyscallStack(uint64_t top) {
+    uk_syscall_kernel_rsp = top;
+}
 
-void setFsBase(uint64_t base) { wrmsr(kMsrFsBase, base); }
-uint64_t fsBase() { return rdmsr(kMsrFsBase); }
+void setFsBase(uint64_t base) {
+    wrmsr(kMsrFsBase, base);
+}
+uint64_t fsBase() {
+    return rdmsr(kMsrFsBase);
+}
 
 void setInterruptHandler(uint8_t vector, InterruptHandler fn, void* ctx) {
     g_handlers[vector] = HandlerSlot{fn, ctx};
@@ -266,7 +275,7 @@ void resetFpuState() {
     asm volatile("ldmxcsr %0" : : "m"(mxcsr));
 }
 
-}  // namespace uk::arch
+} // namespace uk::arch
 
 using namespace uk::arch;
 
@@ -277,7 +286,7 @@ extern "C" void uk_trap_dispatch(TrapFrame* frame) {
         return;
     }
     if (vector == kSpuriousVector) {
-        return;  // no EOI for spurious interrupts
+        return; // no EOI for spurious interrupts
     }
     const HandlerSlot& h = g_handlers[vector];
     if (h.fn != nullptr) {
@@ -288,4 +297,6 @@ extern "C" void uk_trap_dispatch(TrapFrame* frame) {
     apic::endOfInterrupt();
 }
 
-extern "C" long uk_syscall_dispatch(SyscallFrame* frame) { return hooks::syscall(*frame); }
+extern "C" long uk_syscall_dispatch(SyscallFrame* frame) {
+    return hooks::syscall(*frame);
+}

@@ -7,8 +7,10 @@ constexpr uint64_t k4K = 1ull << 12;
 constexpr uint64_t k2M = 1ull << 21;
 constexpr uint64_t k1G = 1ull << 30;
 
-constexpr unsigned indexAt(uint64_t va, int level) { return (va >> (12 + 9 * level)) & 511; }
-}  // namespace
+constexpr unsigned indexAt(uint64_t va, int level) {
+    return (va >> (12 + 9 * level)) & 511;
+}
+} // namespace
 
 uint64_t PageTable::entryFor(uint64_t pa, uint32_t flags, bool large) {
     if (flags & kMapNoAccess) {
@@ -161,4 +163,4 @@ bool PageTable::query(uint64_t va, uint64_t* pa, uint32_t* flags, uint64_t* page
     return false;
 }
 
-}  // namespace uk::arch
+} // namespace uk::arch

@@ -26,7 +26,7 @@ namespace {
     haltForever();
 }
 
-}  // namespace
+} // namespace
 
 void exitVm(int status) {
     char record[16];
@@ -59,4 +59,4 @@ void panicVm() {
     powerOff(125);
 }
 
-}  // namespace uk::arch
+} // namespace uk::arch

@@ -57,4 +57,4 @@ bool parsePvhStartInfo(uint64_t startInfoPhys, BootInfo& out) {
     return true;
 }
 
-}  // namespace uk::arch
+} // namespace uk::arch

@@ -49,7 +49,7 @@ void drainInput() {
         g_onByte(inb(kData), g_ctx);
     }
 }
-}  // namespace
+} // namespace
 
 void init() {
     // A missing UART reads back all ones.
@@ -58,19 +58,21 @@ void init() {
         return;
     }
     outb(kIer, 0x00);
-    outb(kLcr, 0x80);  // DLAB: set divisor 1 (115200 baud)
+    outb(kLcr, 0x80); // DLAB: set divisor 1 (115200 baud)
     outb(kData, 0x01);
     outb(kIer, 0x00);
-    outb(kLcr, 0x03);  // 8 data bits, no parity, one stop bit
+    outb(kLcr, 0x03); // 8 data bits, no parity, one stop bit
     while ((inb(kLsr) & kLsrDataReady) && g_earlyCount < sizeof g_early) {
         g_early[g_earlyCount++] = inb(kData);
     }
-    outb(kFcr, 0xc7);  // enable and clear FIFOs, 14-byte receive threshold
-    outb(kMcr, 0x0b);  // DTR, RTS, OUT2 (routes the interrupt line)
+    outb(kFcr, 0xc7); // enable and clear FIFOs, 14-byte receive threshold
+    outb(kMcr, 0x0b); // DTR, RTS, OUT2 (routes the interrupt line)
     g_present = true;
 }
 
-bool present() { return g_present; }
+bool present() {
+    return g_present;
+}
 
 void write(const char* data, size_t size) {
     if (!g_present) {
@@ -91,7 +93,8 @@ void enableInput(bool (*canAccept)(void*), void (*onByte)(uint8_t, void*), void*
     g_canAccept = canAccept;
     g_onByte = onByte;
     g_ctx = ctx;
-    setInterruptHandler(kIrqBase + kIrq, [](TrapFrame&, void*) { drainInput(); }, nullptr);
+    setInterruptHandler(
+        kIrqBase + kIrq, [](TrapFrame&, void*) { drainInput(); }, nullptr);
     apic::routeIsaIrq(kIrq, kIrqBase + kIrq);
     resumeInput();
 }
@@ -100,8 +103,8 @@ void resumeInput() {
     if (!g_present || g_onByte == nullptr) {
         return;
     }
-    outb(kIer, 0x01);         // received-data-available interrupt
-    drainInput();             // bytes that arrived while it was off
+    outb(kIer, 0x01); // received-data-available interrupt
+    drainInput();     // bytes that arrived while it was off
 }
 
-}  // namespace uk::arch::serial
+} // namespace uk::arch::serial

@@ -33,7 +33,9 @@ struct PvclockWallClock {
 alignas(64) PvclockTimeInfo g_pvclock;
 alignas(16) PvclockWallClock g_wallClock;
 
-uint64_t kernelVirtToPhys(const void* p) { return reinterpret_cast<uint64_t>(p) - kKernelBase; }
+uint64_t kernelVirtToPhys(const void* p) {
+    return reinterpret_cast<uint64_t>(p) - kKernelBase;
+}
 
 uint64_t pvclockScale(uint64_t delta, uint32_t mul, int8_t shift) {
     if (shift < 0) {
@@ -79,16 +81,16 @@ bool readKvmClock(uint64_t* hz) {
 // the count change. An edge counts only if those stamps are close together, so a read
 // delayed by the host scheduler cannot skew the result. Returns false when there is no PIT.
 uint16_t readPit0() {
-    outb(0x43, 0x00);  // latch channel 0
+    outb(0x43, 0x00); // latch channel 0
     uint8_t lo = inb(0x40);
     uint8_t hi = inb(0x40);
     return static_cast<uint16_t>(lo | (hi << 8));
 }
 
 struct PitEdge {
-    uint64_t tsc;    // midpoint of the two stamps around the edge
-    uint64_t width;  // their distance: the uncertainty
-    uint16_t count;  // the count after the edge
+    uint64_t tsc;   // midpoint of the two stamps around the edge
+    uint64_t width; // their distance: the uncertainty
+    uint16_t count; // the count after the edge
 };
 
 // Waits for the count to change with the two stamps at most `maxWidth` apart.
@@ -103,7 +105,7 @@ bool nextEdge(uint64_t maxWidth, PitEdge* out) {
                 *out = PitEdge{before + (t - before) / 2, t - before, c};
                 return true;
             }
-            last = c;  // edge seen too late to time well: wait for the next one
+            last = c; // edge seen too late to time well: wait for the next one
         }
         before = t;
     }
@@ -116,7 +118,7 @@ bool measureWithPit(uint64_t ns, uint64_t* hz, uint64_t* spentNs) {
     if (ticks == 0 || ticks > 0xf000) {
         ticks = 0xf000;
     }
-    outb(0x43, 0x30);  // channel 0, lobyte/hibyte, mode 0, binary
+    outb(0x43, 0x30); // channel 0, lobyte/hibyte, mode 0, binary
     outb(0x40, 0xff);
     outb(0x40, 0xff);
     // How long one read takes here: the best of a few, to judge edges by.
@@ -130,7 +132,7 @@ bool measureWithPit(uint64_t ns, uint64_t* hz, uint64_t* spentNs) {
     uint64_t maxWidth = readCost * 3;
     PitEdge start, end;
     if (!nextEdge(maxWidth, &start)) {
-        return false;  // the counter does not move: no PIT
+        return false; // the counter does not move: no PIT
     }
     // Skip ahead to shortly before the target, then time the next good edge.
     uint64_t loops = 0;
@@ -163,7 +165,7 @@ uint64_t daysFromCivil(int64_t y, unsigned m, unsigned d) {
     return static_cast<uint64_t>(era * 146097 + static_cast<int64_t>(doe) - 719468);
 }
 
-}  // namespace
+} // namespace
 
 TscInfo discoverTscFrequency(uint64_t hostHintHz) {
     const CpuFeatures& f = cpuFeatures();
@@ -212,7 +214,7 @@ TscInfo discoverTscFrequency(uint64_t hostHintHz) {
             return info;
         }
     }
-    return info;  // hz == 0: the caller panics with a clear message
+    return info; // hz == 0: the caller panics with a clear message
 }
 
 uint64_t readKvmWallClockNs() {
@@ -226,9 +228,9 @@ uint64_t readKvmWallClockNs() {
             continue;
         }
         uint64_t boot = uint64_t{g_wallClock.sec} * 1'000'000'000ull + g_wallClock.nsec;
-        uint64_t sys = g_pvclock.systemTime +
-                       pvclockScale(rdtsc() - g_pvclock.tscTimestamp, g_pvclock.tscToSystemMul,
-                                    g_pvclock.tscShift);
+        uint64_t sys =
+            g_pvclock.systemTime + pvclockScale(rdtsc() - g_pvclock.tscTimestamp,
+                                                g_pvclock.tscToSystemMul, g_pvclock.tscShift);
         if (g_wallClock.version == v) {
             return boot + sys;
         }
@@ -238,7 +240,7 @@ uint64_t readKvmWallClockNs() {
 
 uint64_t readCmosWallClockNs() {
     if (cmosRead(0x0a) == 0xff) {
-        return 0;  // no RTC
+        return 0; // no RTC
     }
     // Wait out an update in progress (at most ~2 ms), then read twice until stable.
     for (int i = 0; i < 100000 && (cmosRead(0x0a) & 0x80); ++i) {
@@ -266,7 +268,7 @@ uint64_t readCmosWallClockNs() {
     int sec = bin(regs[0]), min = bin(regs[1]);
     int hour = bin(regs[2] & 0x7f);
     if (!(statusB & 0x02) && (regs[2] & 0x80)) {
-        hour = (hour % 12) + 12;  // 12-hour mode, PM
+        hour = (hour % 12) + 12; // 12-hour mode, PM
     }
     int day = bin(regs[3]), mon = bin(regs[4]), year = bin(regs[5]);
     int century = bin(regs[6]);
@@ -279,4 +281,4 @@ uint64_t readCmosWallClockNs() {
     return secs * 1'000'000'000ull;
 }
 
-}  // namespace uk::arch
+} // namespace uk::arch

@@ -10,4 +10,4 @@ void throwErrno(const std::string& what) {
     throw Error(what + ": " + std::strerror(e));
 }
 
-}  // namespace uk
+} // namespace uk

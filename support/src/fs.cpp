@@ -102,7 +102,9 @@ stdfs::path selfExecutable() {
 }
 
 std::optional<stdfs::path> findProgram(std::string_view name) {
-    auto executable = [](const stdfs::path& p) { return ::access(p.c_str(), X_OK) == 0 && !stdfs::is_directory(p); };
+    auto executable = [](const stdfs::path& p) {
+        return ::access(p.c_str(), X_OK) == 0 && !stdfs::is_directory(p);
+    };
     if (name.find('/') != std::string_view::npos) {
         stdfs::path p(name);
         return executable(p) ? std::optional(p) : std::nullopt;
@@ -125,4 +127,4 @@ std::optional<stdfs::path> findProgram(std::string_view name) {
     return std::nullopt;
 }
 
-}  // namespace uk::fs
+} // namespace uk::fs

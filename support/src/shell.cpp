@@ -39,4 +39,4 @@ std::string join(const std::vector<std::string>& words) {
     return out;
 }
 
-}  // namespace uk::shell
+} // namespace uk::shell

@@ -47,7 +47,7 @@ Exit decode(int status) {
     return e;
 }
 
-}  // namespace
+} // namespace
 
 Child::Child(const std::vector<std::string>& argv, const Options& o) {
     if (argv.empty()) {
@@ -113,7 +113,9 @@ Child::~Child() {
     }
 }
 
-void Child::closeStdin() { closeFd(in_); }
+void Child::closeStdin() {
+    closeFd(in_);
+}
 
 std::optional<Exit> Child::wait(std::optional<std::chrono::milliseconds> timeout) {
     if (exit_) {
@@ -209,4 +211,4 @@ Exit run(const std::vector<std::string>& argv) {
     return *child.wait();
 }
 
-}  // namespace uk::proc
+} // namespace uk::proc

@@ -15,35 +15,23 @@ for cmd in "" build run; do
 done
 
 # uk build: bad input gives an error naming it and writes nothing.
-set +e
-"$UK" build missing.c -o out.img 2>err.txt
-st=$?
-set -e
-if [ $st -ne 0 ] && grep -q "missing.c" err.txt && [ ! -e out.img ]; then
-    pass "uk build: missing source"
-else
-    fail "uk build: missing source (status $st, $(cat err.txt))"
-fi
+# expect_build_fails SOURCE PATTERN WHAT: the build fails, stderr matches, no image appears.
+expect_build_fails() {
+    set +e
+    "$UK" build "$1" -o out.img 2>err.txt
+    local st=$?
+    set -e
+    if [ $st -ne 0 ] && grep -q -- "$2" err.txt && ! ls -A | grep -q out.img; then
+        pass "uk build: $3"
+    else
+        fail "uk build: $3 (status $st: $(cat err.txt))"
+    fi
+}
+expect_build_fails missing.c "missing.c" "missing source"
 printf 'int main(void) { return undefined_thing; }\n' >broken.c
-set +e
-"$UK" build broken.c -o out.img 2>err.txt
-st=$?
-set -e
-if [ $st -ne 0 ] && grep -q "undefined_thing" err.txt && [ -z "$(ls -A | grep out.img)" ]; then
-    pass "uk build: compile error, no output left"
-else
-    fail "uk build: compile error (status $st)"
-fi
+expect_build_fails broken.c "undefined_thing" "compile error, no output left"
 printf 'x' >notes.txt
-set +e
-"$UK" build notes.txt -o out.img 2>err.txt
-st=$?
-set -e
-if [ $st -ne 0 ] && grep -q "notes.txt" err.txt; then
-    pass "uk build: unknown file type"
-else
-    fail "uk build: unknown file type (status $st)"
-fi
+expect_build_fails notes.txt "notes.txt" "unknown file type"
 
 # uk run: problems of uk itself exit 125.
 boot "$UK_WORK_DIR/nothing.img"

@@ -12,7 +12,7 @@ std::unique_ptr<uk::CommandLine> parse(const char* text, bool expectOk = true) {
     CHECK(cl->parse(text) == expectOk);
     return cl;
 }
-}  // namespace
+} // namespace
 
 TEST_CASE("cmdline: options before --, arguments after") {
     auto cl = parse("uk.verbose uk.env=A=1 uk.env=B=2 -- a uk.not-an-option --");
@@ -20,9 +20,9 @@ TEST_CASE("cmdline: options before --, arguments after") {
     CHECK(std::string(cl->option(1)) == "uk.env=A=1");
     CHECK(cl->has("uk.verbose"));
     CHECK(std::string(cl->value("uk.verbose")) == "");
-    CHECK(std::string(cl->value("uk.env")) == "B=2");  // the last one wins
+    CHECK(std::string(cl->value("uk.env")) == "B=2"); // the last one wins
     CHECK(cl->value("uk.strace") == nullptr);
-    CHECK(cl->value("uk.verb") == nullptr);  // no prefix matches
+    CHECK(cl->value("uk.verb") == nullptr); // no prefix matches
     REQUIRE(cl->argCount() == 3);
     CHECK(std::string(cl->arg(0)) == "a");
     CHECK(std::string(cl->arg(1)) == "uk.not-an-option");
@@ -50,7 +50,7 @@ TEST_CASE("cmdline: quotes and backslashes") {
 
 TEST_CASE("cmdline: monitor-added virtio_mmio words are kept apart") {
     auto cl = parse("uk.verbose -- app arg virtio_mmio.other virtio_mmio.device=512@0xfeb00e00:12");
-    CHECK(cl->argCount() == 3);  // only QEMU's exact form is set aside
+    CHECK(cl->argCount() == 3); // only QEMU's exact form is set aside
     REQUIRE(cl->platformCount() == 1);
     CHECK(std::string(cl->platform(0)) == "virtio_mmio.device=512@0xfeb00e00:12");
 }

@@ -21,7 +21,7 @@ void check(const char* fmt, Args... args) {
     CHECK(n == static_cast<size_t>(m));
 }
 
-}  // namespace
+} // namespace
 
 TEST_CASE("format: integers in every base, width and flag") {
     check("%d %i %u", 0, -42, 42u);

@@ -47,7 +47,7 @@ TEST_CASE("initial stack: argc, argv, envp and auxv in the System V layout") {
     std::map<uint64_t, uint64_t> auxv;
     size_t i = 8;
     for (; words[i] != uk::elf::AT_NULL; i += 2) {
-        CHECK(auxv.count(words[i]) == 0);  // no key twice
+        CHECK(auxv.count(words[i]) == 0); // no key twice
         auxv[words[i]] = words[i + 1];
     }
     CHECK(auxv[uk::elf::AT_PAGESZ] == 4096);

@@ -31,7 +31,7 @@ struct PagePool {
         }
     }
 };
-}  // namespace
+} // namespace
 
 TEST_CASE("kernel heap: sizes, alignment and freeing") {
     PagePool pool;
@@ -55,9 +55,9 @@ TEST_CASE("kernel heap: bad and double frees are refused") {
     auto* a = static_cast<char*>(heap.alloc(32));
     auto* b = static_cast<char*>(heap.alloc(32));
     REQUIRE(a != nullptr);
-    CHECK_FALSE(heap.free(a + 8));  // not the start of an object
+    CHECK_FALSE(heap.free(a + 8)); // not the start of an object
     CHECK(heap.free(a));
-    CHECK_FALSE(heap.free(a));      // double free
+    CHECK_FALSE(heap.free(a)); // double free
     auto* big = static_cast<char*>(heap.alloc(10000));
     CHECK_FALSE(heap.free(big + 16));
     CHECK(heap.free(big));
@@ -93,5 +93,5 @@ TEST_CASE("kernel heap: random workload never hands out overlapping memory") {
         CHECK(heap.free(p));
     }
     CHECK(heap.bytesInUse() == 0);
-    CHECK(heap.pagesHeld() <= 8);  // empty slabs go back, one per class may stay
+    CHECK(heap.pagesHeld() <= 8); // empty slabs go back, one per class may stay
 }

@@ -25,7 +25,7 @@ std::string decode(uk::tty::StdinDecoder& d, const std::string& in, bool* eof) {
     }
     return out;
 }
-}  // namespace
+} // namespace
 
 TEST_CASE("stdin decoder: raw mode passes every byte") {
     uk::tty::StdinDecoder d(false);
@@ -37,7 +37,13 @@ TEST_CASE("stdin decoder: raw mode passes every byte") {
 TEST_CASE("stdin decoder: escaped mode") {
     uk::tty::StdinDecoder d(true);
     bool eof;
-    CHECK(decode(d, std::string("ab\x10\x10" "c", 5), &eof) == std::string("ab\x10" "c", 4));
+    CHECK(decode(d,
+                 std::string("ab\x10\x10"
+                             "c",
+                             5),
+                 &eof) == std::string("ab\x10"
+                                      "c",
+                                      4));
     CHECK_FALSE(eof);
     CHECK(decode(d, std::string("x\x10\x04", 3), &eof) == "x");
     CHECK(eof);

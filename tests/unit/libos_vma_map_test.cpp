@@ -19,7 +19,7 @@ std::string dump(const VmaMap& m) {
     }
     return s;
 }
-}  // namespace
+} // namespace
 
 TEST_CASE("vma: insert refuses overlap and bad alignment, merges equal neighbours") {
     VmaMap m;
@@ -27,10 +27,10 @@ TEST_CASE("vma: insert refuses overlap and bad alignment, merges equal neighbour
     CHECK(m.insert(15 * P, 25 * P, kProtRead, VmaKind::Anonymous, kAnon) == nullptr);
     CHECK(m.insert(5 * P + 1, 6 * P, kProtRead, VmaKind::Anonymous, kAnon) == nullptr);
     CHECK(m.insert(20 * P, 30 * P, kProtRead, VmaKind::Anonymous, kAnon) != nullptr);
-    CHECK(m.count() == 1);  // merged
+    CHECK(m.count() == 1); // merged
     CHECK(dump(m) == "[10,30)1 ");
     CHECK(m.insert(5 * P, 10 * P, kProtRead | kProtWrite, VmaKind::Anonymous, kAnon) != nullptr);
-    CHECK(m.count() == 2);  // different rights stay apart
+    CHECK(m.count() == 2); // different rights stay apart
     // Stacks never merge (their bottom marks the guard).
     CHECK(m.insert(40 * P, 41 * P, kProtRead, VmaKind::Stack, "[stack]") != nullptr);
     CHECK(m.insert(41 * P, 42 * P, kProtRead, VmaKind::Stack, "[stack]") != nullptr);
@@ -72,7 +72,7 @@ TEST_CASE("vma: protect splits, then re-merges what became alike") {
     CHECK(dump(m) == "[10,15)1 [15,20)3 [20,30)1 ");
     CHECK(m.protect(15 * P, 20 * P, kProtRead));
     CHECK(dump(m) == "[10,30)1 ");
-    CHECK_FALSE(m.protect(25 * P, 35 * P, kProtNone));  // part of it is unmapped
+    CHECK_FALSE(m.protect(25 * P, 35 * P, kProtNone)); // part of it is unmapped
     CHECK(dump(m) == "[10,30)1 ");
 }
 
@@ -84,7 +84,7 @@ TEST_CASE("vma: findFreeTopDown picks the highest gap that fits") {
     CHECK(m.findFreeTopDown(5 * P, 0, 100 * P) == 75 * P);
     CHECK(m.findFreeTopDown(6 * P, 0, 100 * P) == 44 * P);
     CHECK(m.findFreeTopDown(6 * P, 45 * P, 100 * P) == 0);
-    CHECK(m.findFreeTopDown(3 * P, 0, 78 * P) == 75 * P);  // limit inside a gap
+    CHECK(m.findFreeTopDown(3 * P, 0, 78 * P) == 75 * P); // limit inside a gap
     CHECK(m.findFreeTopDown(0, 0, 100 * P) == 0);
-    CHECK(m.findFreeTopDown(P + 1, 0, 100 * P) == 0);  // sizes are whole pages
+    CHECK(m.findFreeTopDown(P + 1, 0, 100 * P) == 0); // sizes are whole pages
 }

@@ -11,9 +11,9 @@ using namespace uk::arch;
 
 namespace {
 struct FakeRam {
-    static constexpr uint64_t kSize = 4 << 20;  // page-table pages come from here
+    static constexpr uint64_t kSize = 4 << 20; // page-table pages come from here
     uint8_t* base;
-    uint64_t next = 4096;  // frame 0 means "no frame"
+    uint64_t next = 4096; // frame 0 means "no frame"
     FakeRam() : base(static_cast<uint8_t*>(std::aligned_alloc(4096, kSize))) {
         std::memset(base, 0, kSize);
     }
@@ -29,11 +29,11 @@ struct FakeRam {
     }
     PageTable table(bool allow1G) {
         uint64_t root = alloc(this);
-        return PageTable(root, PhysWindow{reinterpret_cast<uint64_t>(base)}, FrameSource{alloc, this},
-                         allow1G);
+        return PageTable(root, PhysWindow{reinterpret_cast<uint64_t>(base)},
+                         FrameSource{alloc, this}, allow1G);
     }
 };
-}  // namespace
+} // namespace
 
 TEST_CASE("paging: picks the largest pages alignment allows") {
     FakeRam ram;
@@ -50,14 +50,14 @@ TEST_CASE("paging: picks the largest pages alignment allows") {
     PageTable small = ram.table(false);
     REQUIRE(small.map(0x1000, 0x201000, 0x400000, kMapExec));
     REQUIRE(small.query(0x1000, &pa, &flags, &size));
-    CHECK(size == 4096);  // unaligned start: 4 KiB pages until 2 MiB
+    CHECK(size == 4096); // unaligned start: 4 KiB pages until 2 MiB
     CHECK(flags == kMapExec);
     REQUIRE(small.query(0x200000, &pa, &flags, &size));
-    CHECK(size == (2u << 20));  // from 2 MiB on, va and pa are both 2 MiB aligned
+    CHECK(size == (2u << 20)); // from 2 MiB on, va and pa are both 2 MiB aligned
     CHECK(pa == 0x400000);
     REQUIRE(small.map(0x10000000, 0x1000, 0x400000, kMapRead));
     REQUIRE(small.query(0x10200000, &pa, &flags, &size));
-    CHECK(size == 4096);  // va aligned, pa not: 4 KiB all the way
+    CHECK(size == 4096); // va aligned, pa not: 4 KiB all the way
     CHECK(pa == 0x201000);
     REQUIRE(small.map(0x40000000, 0x600000, 0x200000, kMapRead));
     REQUIRE(small.query(0x40000000 + 5, &pa, &flags, &size));
@@ -75,8 +75,8 @@ TEST_CASE("paging: unmap, protect and parked (PROT_NONE) pages") {
     REQUIRE(pt.query(0x401000, &pa, &flags));
     CHECK(flags == kMapRead);
     CHECK(pt.protect(0x402000, kMapNoAccess));
-    CHECK_FALSE(pt.query(0x402000, &pa, &flags));  // not accessible...
-    CHECK(pt.protect(0x402000, kMapWrite));         // ...but the frame is still attached
+    CHECK_FALSE(pt.query(0x402000, &pa, &flags)); // not accessible...
+    CHECK(pt.protect(0x402000, kMapWrite));       // ...but the frame is still attached
     REQUIRE(pt.query(0x402000, &pa, &flags));
     CHECK(pa == 0x3000);
     CHECK(pt.protect(0x402000, kMapNoAccess));
@@ -84,7 +84,7 @@ TEST_CASE("paging: unmap, protect and parked (PROT_NONE) pages") {
     CHECK(pa == 0x3000);
     CHECK_FALSE(pt.unmap(0x402000, &pa));
     CHECK_FALSE(pt.protect(0x500000, kMapRead));
-    CHECK_FALSE(pt.map(0x400001, 0, 4096, kMapRead));  // misaligned
+    CHECK_FALSE(pt.map(0x400001, 0, 4096, kMapRead)); // misaligned
 }
 
 TEST_CASE("paging: a large page in the way is not silently split") {
@@ -99,6 +99,6 @@ TEST_CASE("paging: a large page in the way is not silently split") {
 TEST_CASE("paging: running out of page-table frames fails cleanly") {
     FakeRam ram;
     PageTable pt = ram.table(false);
-    ram.next = FakeRam::kSize;  // exhausted
+    ram.next = FakeRam::kSize; // exhausted
     CHECK_FALSE(pt.map(0x7000'0000'0000, 0x1000, 4096, kMapRead));
 }

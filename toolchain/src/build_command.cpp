@@ -11,21 +11,16 @@
 
 #include "deferred_signals.h"
 
+#include <uk/support/text.h>
+
 namespace uk::toolchain {
 
 namespace {
 
 // "uk build: error: " before every line of `message`.
 void printError(std::string_view message) {
-    size_t start = 0;
-    while (start < message.size()) {
-        size_t end = message.find('\n', start);
-        if (end == std::string_view::npos) {
-            end = message.size();
-        }
-        std::string_view line = message.substr(start, end - start);
+    for (std::string_view line : text::splitLines(message)) {
         std::fprintf(stderr, "uk build: error: %.*s\n", static_cast<int>(line.size()), line.data());
-        start = end + 1;
     }
 }
 

@@ -3,22 +3,14 @@
 
 #include <elf.h>
 
-#include <bit>
 #include <cstring>
 #include <vector>
+
+#include "little_endian.h"
 
 namespace uk::toolchain {
 
 namespace {
-
-// The ELF structures are written in host byte order; the target (x86_64) is little endian
-// and so is every host uk runs on.
-static_assert(std::endian::native == std::endian::little);
-
-template <typename T>
-void appendBytes(std::string& out, const T& value) {
-    out.append(reinterpret_cast<const char*>(&value), sizeof value);
-}
 
 void padTo(std::string& out, size_t alignment) {
     out.append((alignment - out.size() % alignment) % alignment, '\0');

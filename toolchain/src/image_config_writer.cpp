@@ -1,24 +1,12 @@
 #include <uk/support/error.h>
 #include <uk/toolchain/image_config.h>
 
-#include <bit>
 #include <cstring>
 #include <limits>
 
+#include "little_endian.h"
+
 namespace uk::toolchain {
-
-namespace {
-
-// The format is little endian; so is every host uk supports (x86_64), which lets the
-// header structs be copied as they are.
-static_assert(std::endian::native == std::endian::little);
-
-template <typename T>
-void appendBytes(std::string& out, const T& value) {
-    out.append(reinterpret_cast<const char*>(&value), sizeof value);
-}
-
-} // namespace
 
 ImageConfigWriter& ImageConfigWriter::add(image::ConfigTag tag, std::string_view payload) {
     if (payload.size() > std::numeric_limits<uint32_t>::max()) {

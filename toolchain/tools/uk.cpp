@@ -34,13 +34,12 @@ void usage(FILE* out) {
     for (const auto& c : kCommands) {
         std::fprintf(out, "  %-8s %s\n", c.name, c.summary);
     }
-    std::fprintf(out,
-                 "\n"
-                 "  uk <command> --help   shows a command's options\n"
-                 "  uk --version          prints the version\n");
+    std::fprintf(out, "\n"
+                      "  uk <command> --help   shows a command's options\n"
+                      "  uk --version          prints the version\n");
 }
 
-}  // namespace
+} // namespace
 
 int main(int argc, char** argv) {
     // Writes to a closed pipe (e.g. `uk run app.img | head`) report EPIPE, not kill us.

@@ -42,12 +42,12 @@ inline constexpr char kControlStdinReadyRecord[] = "stdin-ready";
 // word (and everything after "--") is an application argument that replaces the image's
 // default Cmd. Words may be quoted with double quotes; a backslash escapes the next character.
 inline constexpr char kOptionPrefix[] = "uk.";
-inline constexpr char kOptVerbose[] = "uk.verbose";  // boot log on the console
-inline constexpr char kOptStrace[] = "uk.strace";    // print every system call
-inline constexpr char kOptStdin[] = "uk.stdin";      // "raw" (default) or "escaped", see below
-inline constexpr char kOptTime[] = "uk.time";        // wall clock at launch, ns since the epoch
-inline constexpr char kOptSeed[] = "uk.seed";        // 64 hex digits of host entropy
-inline constexpr char kOptEnv[] = "uk.env";          // uk.env=NAME=VALUE, repeatable
+inline constexpr char kOptVerbose[] = "uk.verbose"; // boot log on the console
+inline constexpr char kOptStrace[] = "uk.strace";   // print every system call
+inline constexpr char kOptStdin[] = "uk.stdin";     // "raw" (default) or "escaped", see below
+inline constexpr char kOptTime[] = "uk.time";       // wall clock at launch, ns since the epoch
+inline constexpr char kOptSeed[] = "uk.seed";       // 64 hex digits of host entropy
+inline constexpr char kOptEnv[] = "uk.env";         // uk.env=NAME=VALUE, repeatable
 // The host's TSC frequency in Hz. Under QEMU TCG the guest's TSC is the host's, and nothing
 // else tells the guest its rate exactly; the guest checks the hint against the PIT.
 inline constexpr char kOptTscHz[] = "uk.tsc_hz";
@@ -81,25 +81,27 @@ inline constexpr uint32_t kConfigVersion = 1;
 struct ConfigHeader {
     char magic[8];
     uint32_t version;
-    uint32_t count;  // number of records
-    uint64_t size;   // total size in bytes, header included
+    uint32_t count; // number of records
+    uint64_t size;  // total size in bytes, header included
 };
 static_assert(sizeof(ConfigHeader) == 24);
 
 enum class ConfigTag : uint32_t {
-    Entrypoint = 1,  // one record per word of the entrypoint (argv[0] first)
-    Cmd = 2,         // one record per default argument; replaced by command-line arguments
-    Env = 3,         // "NAME=VALUE"
-    WorkingDir = 4,  // absolute path
+    Entrypoint = 1, // one record per word of the entrypoint (argv[0] first)
+    Cmd = 2,        // one record per default argument; replaced by command-line arguments
+    Env = 3,        // "NAME=VALUE"
+    WorkingDir = 4, // absolute path
 };
 
 struct RecordHeader {
     ConfigTag tag;
-    uint32_t length;  // payload bytes, padding excluded
+    uint32_t length; // payload bytes, padding excluded
 };
 static_assert(sizeof(RecordHeader) == 8);
 
-inline constexpr size_t configAlign(size_t n) { return (n + 7) & ~size_t{7}; }
+inline constexpr size_t configAlign(size_t n) {
+    return (n + 7) & ~size_t{7};
+}
 
 // Iterates the records of a configuration blob without allocating. Every accessor checks
 // bounds, so a corrupt or truncated blob yields valid() == false instead of a wild read.
@@ -181,4 +183,4 @@ private:
     bool valid_ = false;
 };
 
-}  // namespace uk::image
+} // namespace uk::image

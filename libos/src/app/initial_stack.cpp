@@ -52,13 +52,13 @@ private:
     bool ok_ = true;
 };
 
-}  // namespace
+} // namespace
 
 uint64_t buildInitialStack(const InitialStackSpec& spec, char* top, uint64_t topVirt, size_t room) {
     StackWriter w(top, topVirt, room);
 
     // Strings and blobs first, at the top (Linux puts AT_EXECFN's string highest).
-    w.pushWord(0);  // end marker
+    w.pushWord(0); // end marker
     uint64_t execfn = w.pushString(spec.execfn != nullptr ? spec.execfn : "");
     uint64_t envAddr[256];
     uint64_t argAddr[256];
@@ -82,7 +82,7 @@ uint64_t buildInitialStack(const InitialStackSpec& spec, char* top, uint64_t top
 
     // Then the vectors, read upwards from the final stack pointer:
     // argc, argv[], NULL, envp[], NULL, auxv pairs, AT_NULL.
-    size_t auxPairs = spec.auxc + 3 + (phdr != 0 ? 1 : 0) + 1;  // + EXECFN, PLATFORM, RANDOM, NULL
+    size_t auxPairs = spec.auxc + 3 + (phdr != 0 ? 1 : 0) + 1; // + EXECFN, PLATFORM, RANDOM, NULL
     size_t words = 1 + spec.argc + 1 + spec.envc + 1 + 2 * auxPairs;
     // Align so that after pushing `words` words the stack pointer is 16-byte aligned.
     w.alignTo(16);
@@ -120,4 +120,4 @@ uint64_t buildInitialStack(const InitialStackSpec& spec, char* top, uint64_t top
     return w.sp();
 }
 
-}  // namespace uk::app
+} // namespace uk::app

@@ -17,12 +17,12 @@ struct InitialStackSpec {
     size_t argc;
     const char* const* envp;
     size_t envc;
-    const AuxEntry* aux;  // without AT_NULL, AT_RANDOM, AT_PLATFORM, AT_EXECFN, AT_PHDR
+    const AuxEntry* aux; // without AT_NULL, AT_RANDOM, AT_PLATFORM, AT_EXECFN, AT_PHDR
     size_t auxc;
-    const uint8_t* random16;  // AT_RANDOM bytes
-    const char* platform;     // AT_PLATFORM string
-    const char* execfn;       // AT_EXECFN string
-    const void* phdrs;        // copied onto the stack; AT_PHDR points at the copy (may be null)
+    const uint8_t* random16; // AT_RANDOM bytes
+    const char* platform;    // AT_PLATFORM string
+    const char* execfn;      // AT_EXECFN string
+    const void* phdrs;       // copied onto the stack; AT_PHDR points at the copy (may be null)
     size_t phdrsSize;
 };
 
@@ -32,4 +32,4 @@ struct InitialStackSpec {
 // does not fit.
 uint64_t buildInitialStack(const InitialStackSpec& spec, char* top, uint64_t topVirt, size_t room);
 
-}  // namespace uk::app
+} // namespace uk::app

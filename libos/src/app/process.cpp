@@ -26,9 +26,10 @@ namespace uk::app {
 namespace {
 
 constexpr size_t kMaxWords = 256;
-constexpr uint64_t kMainStackSize = 8ull << 20;   // RLIMIT_STACK's usual 8 MiB
-constexpr uint64_t kKernelStackSize = 32 * 1024;  // per thread, for system calls
-constexpr const char* kDefaultPath = "PATH=/usr/local/sbin:/usr/local/bin:/usr/sbin:/usr/bin:/sbin:/bin";
+constexpr uint64_t kMainStackSize = 8ull << 20;  // RLIMIT_STACK's usual 8 MiB
+constexpr uint64_t kKernelStackSize = 32 * 1024; // per thread, for system calls
+constexpr const char* kDefaultPath =
+    "PATH=/usr/local/sbin:/usr/local/bin:/usr/sbin:/usr/bin:/sbin:/bin";
 
 uint64_t g_clearChildTid = 0;
 
@@ -83,7 +84,8 @@ size_t collectPhdrs(elf::Phdr* out, size_t max) {
     if (eh->ident[0] != 0x7f || eh->ident[1] != 'E' || eh->phentsize != sizeof(elf::Phdr)) {
         return 0;
     }
-    const auto* ph = reinterpret_cast<const elf::Phdr*>(reinterpret_cast<const char*>(eh) + eh->phoff);
+    const auto* ph =
+        reinterpret_cast<const elf::Phdr*>(reinterpret_cast<const char*>(eh) + eh->phoff);
     size_t n = 0;
     for (uint16_t i = 0; i < eh->phnum && n < max; ++i) {
         const elf::Phdr& p = ph[i];
@@ -107,9 +109,11 @@ size_t collectPhdrs(elf::Phdr* out, size_t max) {
     return n;
 }
 
-}  // namespace
+} // namespace
 
-uint64_t& clearChildTid() { return g_clearChildTid; }
+uint64_t& clearChildTid() {
+    return g_clearChildTid;
+}
 
 void start(const CommandLine& cmdline) {
     const auto& img = memory::image();
@@ -181,14 +185,14 @@ void start(const CommandLine& cmdline) {
             putEnv(envp, &envc, o + k + 1);
         }
     }
-    (void)workdir;  // every path is "/" until the file system arrives
+    (void)workdir; // every path is "/" until the file system arrives
 
     // Auxiliary vector.
     static elf::Phdr phdrs[16];
     size_t phnum = collectPhdrs(phdrs, 16);
     const auto& cpu = arch::cpuFeatures();
     uint64_t hwcap = arch::cpuid(1).edx;
-    uint64_t hwcap2 = cpu.fsgsbase ? 2 : 0;  // HWCAP2_FSGSBASE
+    uint64_t hwcap2 = cpu.fsgsbase ? 2 : 0; // HWCAP2_FSGSBASE
     // Linux: the signal frame (with the XSAVE area) plus room for a handler's own frame.
     uint64_t minSigStack = cpu.xsaveSize + 1024;
     app::AuxEntry aux[] = {
@@ -216,8 +220,17 @@ void start(const CommandLine& cmdline) {
     if (top == 0 || !as.populate(top - 4 * 4096, top)) {
         log::panic("cannot create the main stack");
     }
-    app::InitialStackSpec spec{argv,    argc,     envp, envc, aux, sizeof aux / sizeof aux[0],
-                               random16, "x86_64", argv[0], phdrs, phnum * sizeof(elf::Phdr)};
+    app::InitialStackSpec spec{argv,
+                               argc,
+                               envp,
+                               envc,
+                               aux,
+                               sizeof aux / sizeof aux[0],
+                               random16,
+                               "x86_64",
+                               argv[0],
+                               phdrs,
+                               phnum * sizeof(elf::Phdr)};
     uint64_t sp = buildInitialStack(spec, reinterpret_cast<char*>(top), top, 256 * 1024);
     if (sp == 0) {
         log::panic("the arguments and environment do not fit in 256 KiB");
@@ -241,4 +254,4 @@ void exitProcess(int status) {
     arch::exitVm(status);
 }
 
-}  // namespace uk::app
+} // namespace uk::app

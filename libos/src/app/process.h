@@ -22,4 +22,4 @@ namespace uk::app {
 inline constexpr int kPid = 1;
 uint64_t& clearChildTid();
 
-}  // namespace uk::app
+} // namespace uk::app

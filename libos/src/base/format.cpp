@@ -80,7 +80,7 @@ void emitNumber(Out& out, const Spec& s, uint64_t v, bool negative, unsigned bas
     }
 }
 
-}  // namespace
+} // namespace
 
 size_t formatV(char* buf, size_t cap, const char* fmt, va_list ap) {
     Out out(buf, cap);
@@ -130,7 +130,7 @@ size_t formatV(char* buf, size_t cap, const char* fmt, va_list ap) {
                 }
             }
         }
-        int longness = 0;  // 0 int, 1 long, 2 long long; 'z', 'j', 't' are 64-bit here
+        int longness = 0; // 0 int, 1 long, 2 long long; 'z', 'j', 't' are 64-bit here
         for (;; ++p) {
             if (*p == 'l') {
                 ++longness;
@@ -218,7 +218,7 @@ size_t formatV(char* buf, size_t cap, const char* fmt, va_list ap) {
             out.put('%');
             break;
         case 0:
-            --p;  // a lone '%' at the end
+            --p; // a lone '%' at the end
             break;
         default:
             out.put('%');
@@ -237,4 +237,4 @@ size_t format(char* buf, size_t cap, const char* fmt, ...) {
     return n;
 }
 
-}  // namespace uk
+} // namespace uk

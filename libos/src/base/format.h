@@ -13,4 +13,4 @@ namespace uk {
 size_t formatV(char* buf, size_t cap, const char* fmt, va_list ap);
 size_t format(char* buf, size_t cap, const char* fmt, ...) __attribute__((format(printf, 3, 4)));
 
-}  // namespace uk
+} // namespace uk

@@ -12,11 +12,13 @@ struct nothrow_t {
 };
 extern const nothrow_t nothrow;
 enum class align_val_t : size_t {};
-}  // namespace std
+} // namespace std
 
 void* operator new(size_t size, const std::nothrow_t&) noexcept;
 void* operator new[](size_t size, const std::nothrow_t&) noexcept;
-inline void* operator new(size_t, void* where) noexcept { return where; }
+inline void* operator new(size_t, void* where) noexcept {
+    return where;
+}
 void operator delete(void* p) noexcept;
 void operator delete(void* p, size_t) noexcept;
 void operator delete[](void* p) noexcept;

@@ -52,4 +52,4 @@ size_t strlen(const char* s) {
     return n;
 }
 
-}  // extern "C"
+} // extern "C"

@@ -57,4 +57,4 @@ enum Auxv : uint64_t {
     AT_MINSIGSTKSZ = 51,
 };
 
-}  // namespace uk::elf
+} // namespace uk::elf

@@ -29,10 +29,9 @@ uk::CommandLine g_cmdline;
 constexpr uint64_t kIstStackSize = 16 * 1024;
 
 void checkOptions(const uk::CommandLine& cl) {
-    static const char* const kKnown[] = {uk::image::kOptVerbose, uk::image::kOptStrace,
-                                         uk::image::kOptStdin,   uk::image::kOptTime,
-                                         uk::image::kOptSeed,    uk::image::kOptEnv,
-                                         uk::image::kOptTscHz};
+    static const char* const kKnown[] = {
+        uk::image::kOptVerbose, uk::image::kOptStrace, uk::image::kOptStdin, uk::image::kOptTime,
+        uk::image::kOptSeed,    uk::image::kOptEnv,    uk::image::kOptTscHz};
     for (size_t i = 0; i < cl.optionCount(); ++i) {
         const char* o = cl.option(i);
         bool known = false;
@@ -65,7 +64,7 @@ bool sameString(const char* a, const char* b) {
     return *a == *b;
 }
 
-}  // namespace
+} // namespace
 
 using namespace uk;
 
@@ -114,7 +113,8 @@ extern "C" [[noreturn]] void uk_boot_main(uint64_t startInfoPhys) {
     uint64_t wall = arch::readKvmWallClockNs();
     if (wall != 0) {
         wallSource = "kvmclock";
-    } else if (const char* t = g_cmdline.value(image::kOptTime); t != nullptr && parseDecimal(t) != 0) {
+    } else if (const char* t = g_cmdline.value(image::kOptTime);
+               t != nullptr && parseDecimal(t) != 0) {
         wall = parseDecimal(t);
         wallSource = "uk.time";
     } else if ((wall = arch::readCmosWallClockNs()) != 0) {

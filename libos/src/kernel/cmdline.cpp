@@ -13,8 +13,10 @@ bool startsWith(const char* s, const char* prefix) {
     }
     return true;
 }
-bool isSpace(char c) { return c == ' ' || c == '\t' || c == '\n' || c == '\r'; }
-}  // namespace
+bool isSpace(char c) {
+    return c == ' ' || c == '\t' || c == '\n' || c == '\r';
+}
+} // namespace
 
 bool CommandLine::parse(const char* text) {
     optionCount_ = argCount_ = platformCount_ = 0;
@@ -102,4 +104,4 @@ const char* CommandLine::value(const char* name) const {
     return found;
 }
 
-}  // namespace uk
+} // namespace uk

@@ -17,7 +17,7 @@ public:
     const char* error() const { return error_; }
 
     size_t optionCount() const { return optionCount_; }
-    const char* option(size_t i) const { return options_[i]; }  // "uk.name" or "uk.name=value"
+    const char* option(size_t i) const { return options_[i]; } // "uk.name" or "uk.name=value"
 
     // The value of the last uk.NAME=VALUE; "" for a bare uk.NAME; nullptr when absent.
     const char* value(const char* name) const;
@@ -43,4 +43,4 @@ private:
     const char* error_ = nullptr;
 };
 
-}  // namespace uk
+} // namespace uk

@@ -8,8 +8,12 @@ namespace std {
 const nothrow_t nothrow{};
 }
 
-void* operator new(size_t size, const std::nothrow_t&) noexcept { return uk::memory::heapAlloc(size); }
-void* operator new[](size_t size, const std::nothrow_t&) noexcept { return uk::memory::heapAlloc(size); }
+void* operator new(size_t size, const std::nothrow_t&) noexcept {
+    return uk::memory::heapAlloc(size);
+}
+void* operator new[](size_t size, const std::nothrow_t&) noexcept {
+    return uk::memory::heapAlloc(size);
+}
 
 // Plain `new` exists only for completeness; kernel code uses the nothrow form.
 void* operator new(size_t size) {
@@ -25,8 +29,16 @@ void operator delete(void* p) noexcept {
         uk::log::panic("kernel heap: bad free of %p", p);
     }
 }
-void operator delete(void* p, size_t) noexcept { operator delete(p); }
-void operator delete[](void* p) noexcept { operator delete(p); }
-void operator delete[](void* p, size_t) noexcept { operator delete(p); }
+void operator delete(void* p, size_t) noexcept {
+    operator delete(p);
+}
+void operator delete[](void* p) noexcept {
+    operator delete(p);
+}
+void operator delete[](void* p, size_t) noexcept {
+    operator delete(p);
+}
 
-extern "C" void __cxa_pure_virtual() { uk::log::panic("pure virtual function called"); }
+extern "C" void __cxa_pure_virtual() {
+    uk::log::panic("pure virtual function called");
+}

@@ -26,9 +26,11 @@ void line(const char* fmt, va_list ap) {
     buf[n++] = '\n';
     write(buf, n);
 }
-}  // namespace
+} // namespace
 
-void setSink(Sink sink) { g_sink = sink; }
+void setSink(Sink sink) {
+    g_sink = sink;
+}
 
 void write(const char* data, size_t size) {
     if (g_sink != nullptr) {
@@ -36,10 +38,16 @@ void write(const char* data, size_t size) {
     }
 }
 
-void setVerbose(bool on) { g_verbose = on; }
-bool verbose() { return g_verbose; }
+void setVerbose(bool on) {
+    g_verbose = on;
+}
+bool verbose() {
+    return g_verbose;
+}
 
-void noticeV(const char* fmt, va_list ap) { line(fmt, ap); }
+void noticeV(const char* fmt, va_list ap) {
+    line(fmt, ap);
+}
 
 void notice(const char* fmt, ...) {
     va_list ap;
@@ -84,7 +92,7 @@ void backtrace(uint64_t rip, uint64_t rbp, bool (*readable)(uint64_t addr)) {
         n = format(buf, sizeof buf, "%s%d 0x%016lx\n", image::kBacktracePrefix, i, ret);
         write(buf, n);
         if (next <= rbp) {
-            break;  // frames must move up the stack; anything else is a broken chain
+            break; // frames must move up the stack; anything else is a broken chain
         }
         rbp = next;
     }
@@ -112,7 +120,7 @@ void panic(const char* fmt, ...) {
     arch::panicVm();
 }
 
-}  // namespace uk::log
+} // namespace uk::log
 
 // The platform layer's upward hooks for logging.
 namespace uk::arch::hooks {
@@ -133,4 +141,4 @@ void log(const char* fmt, ...) {
     va_end(ap);
 }
 
-}  // namespace uk::arch::hooks
+} // namespace uk::arch::hooks

@@ -31,4 +31,4 @@ void backtrace(uint64_t rip, uint64_t rbp, bool (*readable)(uint64_t addr));
 // Prints "[uk] panic: ...", a backtrace of the caller, reports "panic" to the host and stops.
 [[noreturn]] void panic(const char* fmt, ...) __attribute__((format(printf, 1, 2)));
 
-}  // namespace uk::log
+} // namespace uk::log

@@ -30,11 +30,19 @@ uint64_t g_totalRam = 0;
 uint64_t g_nextStack = arch::kKernelStackBase;
 uint64_t g_nextMmio = arch::kMmioBase;
 
-uint64_t sym(const char* s) { return reinterpret_cast<uint64_t>(s); }
-uint64_t alignUp(uint64_t v, uint64_t a) { return (v + a - 1) & ~(a - 1); }
-uint64_t alignDown(uint64_t v, uint64_t a) { return v & ~(a - 1); }
+uint64_t sym(const char* s) {
+    return reinterpret_cast<uint64_t>(s);
+}
+uint64_t alignUp(uint64_t v, uint64_t a) {
+    return (v + a - 1) & ~(a - 1);
+}
+uint64_t alignDown(uint64_t v, uint64_t a) {
+    return v & ~(a - 1);
+}
 
-uint64_t frameForPageTable(void*) { return allocZeroedFrame(); }
+uint64_t frameForPageTable(void*) {
+    return allocZeroedFrame();
+}
 
 void* heapPages(void*, size_t count) {
     uint64_t phys = g_frames.alloc(count);
@@ -77,7 +85,7 @@ void addRam(const arch::BootInfo& boot, uint64_t from, uint64_t limit) {
 }
 
 void reserveBootData(const arch::BootInfo& boot, uint64_t bitmapPhys, uint64_t bitmapBytes) {
-    g_frames.reserve(0, kPage);  // frame 0: 0 means "no frame" to the page-table code
+    g_frames.reserve(0, kPage); // frame 0: 0 means "no frame" to the page-table code
     g_frames.reserve(g_image.imagePhysStart, g_image.imagePhysEnd - g_image.imagePhysStart);
     g_frames.reserve(bitmapPhys, bitmapBytes);
     for (size_t i = 0; i < boot.moduleCount; ++i) {
@@ -85,12 +93,20 @@ void reserveBootData(const arch::BootInfo& boot, uint64_t bitmapPhys, uint64_t b
     }
 }
 
-}  // namespace
+} // namespace
 
-const ImageLayout& image() { return g_image; }
-mm::PageAllocator& frames() { return g_frames; }
-arch::PageTable& kernelPageTable() { return g_kernelPt; }
-uint64_t totalRamBytes() { return g_totalRam; }
+const ImageLayout& image() {
+    return g_image;
+}
+mm::PageAllocator& frames() {
+    return g_frames;
+}
+arch::PageTable& kernelPageTable() {
+    return g_kernelPt;
+}
+uint64_t totalRamBytes() {
+    return g_totalRam;
+}
 
 uint64_t allocZeroedFrame() {
     uint64_t phys = g_frames.alloc();
@@ -166,16 +182,16 @@ void init(const arch::BootInfo& boot) {
     if (root == 0) {
         log::panic("out of memory before the page tables were built");
     }
-    g_kernelPt = arch::PageTable(root, arch::PhysWindow{arch::kDirectMapBase},
-                                 arch::FrameSource{frameForPageTable, nullptr},
-                                 arch::cpuFeatures().pdpe1gb);
+    g_kernelPt =
+        arch::PageTable(root, arch::PhysWindow{arch::kDirectMapBase},
+                        arch::FrameSource{frameForPageTable, nullptr}, arch::cpuFeatures().pdpe1gb);
 
     // Direct map of all RAM (read/write, never executable).
     for (size_t i = 0; i < boot.ramCount; ++i) {
         uint64_t base = alignDown(boot.ram[i].base, kPage);
         uint64_t end = alignUp(boot.ram[i].base + boot.ram[i].size, kPage);
-        mapOrPanic(arch::kDirectMapBase + base, base, end - base, arch::kMapWrite | arch::kMapGlobal,
-                   "the direct map");
+        mapOrPanic(arch::kDirectMapBase + base, base, end - base,
+                   arch::kMapWrite | arch::kMapGlobal, "the direct map");
     }
 
     // The library OS image: text read/execute, rodata read-only, data and bss read/write.
@@ -225,7 +241,8 @@ bool allocKernelStack(uint64_t size, Stack* out) {
     uint64_t bottom = guard + kPage;
     for (uint64_t off = 0; off < size; off += kPage) {
         uint64_t frame = allocZeroedFrame();
-        if (frame == 0 || !g_kernelPt.map(bottom + off, frame, kPage, arch::kMapWrite | arch::kMapGlobal)) {
+        if (frame == 0 ||
+            !g_kernelPt.map(bottom + off, frame, kPage, arch::kMapWrite | arch::kMapGlobal)) {
             return false;
         }
     }
@@ -245,13 +262,17 @@ bool isKernelStackGuard(uint64_t va) {
 
 bool isKernelReadable(uint64_t va) {
     if (g_kernelPt.rootPhys() == 0) {
-        return true;  // still on the boot tables, which map everything we could touch
+        return true; // still on the boot tables, which map everything we could touch
     }
     uint64_t pa;
     return g_kernelPt.query(va, &pa, nullptr);
 }
 
-void* heapAlloc(size_t size) { return g_heap.alloc(size); }
-bool heapFree(void* p) { return g_heap.free(p); }
+void* heapAlloc(size_t size) {
+    return g_heap.alloc(size);
+}
+bool heapFree(void* p) {
+    return g_heap.free(p);
+}
 
-}  // namespace uk::memory
+} // namespace uk::memory

@@ -16,7 +16,7 @@ struct ImageLayout {
     uint64_t imagePhysStart, imagePhysEnd;
     uint64_t ktextStart, ktextEnd, krodataStart, kdataStart, kernelEnd;
     uint64_t appPhysStart, appStart, appTextEnd, appDataStart, appEnd;
-    uint64_t appEntry;  // the application's _start, 0 if the image has none
+    uint64_t appEntry; // the application's _start, 0 if the image has none
 };
 const ImageLayout& image();
 
@@ -35,7 +35,7 @@ uint64_t allocZeroedFrame();
 uint64_t mapDevice(uint64_t phys, uint64_t size);
 
 struct Stack {
-    uint64_t bottom;  // lowest usable address; the page below is an unmapped guard
+    uint64_t bottom; // lowest usable address; the page below is an unmapped guard
     uint64_t top;
 };
 // A kernel stack of `size` bytes (rounded up to pages) with an unmapped guard page below.
@@ -52,4 +52,4 @@ uint64_t totalRamBytes();
 void* heapAlloc(size_t size);
 bool heapFree(void* p);
 
-}  // namespace uk::memory
+} // namespace uk::memory

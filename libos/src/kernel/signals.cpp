@@ -10,7 +10,9 @@ KernelSigaction g_actions[kCount + 1];
 uint64_t g_blocked = 0;
 uint64_t g_pending = 0;
 
-uint64_t bit(int sig) { return 1ull << (sig - 1); }
+uint64_t bit(int sig) {
+    return 1ull << (sig - 1);
+}
 
 void act(int sig) {
     const KernelSigaction& a = g_actions[sig];
@@ -25,22 +27,25 @@ void act(int sig) {
         }
     }
     if (sig == SIGSTOP || sig == SIGTSTP || sig == 21 /* SIGTTIN */ || sig == 22 /* SIGTTOU */) {
-        return;  // job control: nobody to stop us for
+        return; // job control: nobody to stop us for
     }
     terminate(sig);
 }
-}  // namespace
+} // namespace
 
-KernelSigaction& action(int sig) { return g_actions[sig]; }
-uint64_t& blockedMask() { return g_blocked; }
+KernelSigaction& action(int sig) {
+    return g_actions[sig];
+}
+uint64_t& blockedMask() {
+    return g_blocked;
+}
 
 const char* name(int sig) {
     static const char* const kNames[] = {
-        "signal 0", "SIGHUP",  "SIGINT",    "SIGQUIT", "SIGILL",   "SIGTRAP", "SIGABRT",
-        "SIGBUS",   "SIGFPE",  "SIGKILL",   "SIGUSR1", "SIGSEGV",  "SIGUSR2", "SIGPIPE",
-        "SIGALRM",  "SIGTERM", "SIGSTKFLT", "SIGCHLD", "SIGCONT",  "SIGSTOP", "SIGTSTP",
-        "SIGTTIN",  "SIGTTOU", "SIGURG",    "SIGXCPU", "SIGXFSZ",  "SIGVTALRM", "SIGPROF",
-        "SIGWINCH", "SIGIO",   "SIGPWR",    "SIGSYS"};
+        "signal 0",  "SIGHUP",  "SIGINT",    "SIGQUIT", "SIGILL",   "SIGTRAP", "SIGABRT", "SIGBUS",
+        "SIGFPE",    "SIGKILL", "SIGUSR1",   "SIGSEGV", "SIGUSR2",  "SIGPIPE", "SIGALRM", "SIGTERM",
+        "SIGSTKFLT", "SIGCHLD", "SIGCONT",   "SIGSTOP", "SIGTSTP",  "SIGTTIN", "SIGTTOU", "SIGURG",
+        "SIGXCPU",   "SIGXFSZ", "SIGVTALRM", "SIGPROF", "SIGWINCH", "SIGIO",   "SIGPWR",  "SIGSYS"};
     if (sig >= 0 && sig < static_cast<int>(sizeof kNames / sizeof kNames[0])) {
         return kNames[sig];
     }
@@ -77,4 +82,4 @@ void deliverPending() {
     }
 }
 
-}  // namespace uk::signals
+} // namespace uk::signals

@@ -6,12 +6,11 @@
 
 namespace uk::signals {
 
-inline constexpr int kCount = 64;  // signals 1..64
+inline constexpr int kCount = 64; // signals 1..64
 inline constexpr int SIGHUP = 1, SIGINT = 2, SIGQUIT = 3, SIGILL = 4, SIGTRAP = 5, SIGABRT = 6,
-                     SIGBUS = 7, SIGFPE = 8, SIGKILL = 9, SIGUSR1 = 10, SIGSEGV = 11,
-                     SIGUSR2 = 12, SIGPIPE = 13, SIGALRM = 14, SIGTERM = 15, SIGCHLD = 17,
-                     SIGCONT = 18, SIGSTOP = 19, SIGTSTP = 20, SIGURG = 23, SIGWINCH = 28,
-                     SIGSYS = 31;
+                     SIGBUS = 7, SIGFPE = 8, SIGKILL = 9, SIGUSR1 = 10, SIGSEGV = 11, SIGUSR2 = 12,
+                     SIGPIPE = 13, SIGALRM = 14, SIGTERM = 15, SIGCHLD = 17, SIGCONT = 18,
+                     SIGSTOP = 19, SIGTSTP = 20, SIGURG = 23, SIGWINCH = 28, SIGSYS = 31;
 
 inline constexpr uint64_t kSigDfl = 0;
 inline constexpr uint64_t kSigIgn = 1;
@@ -41,4 +40,4 @@ void send(int sig);
 // Acts on pending signals that are no longer blocked (after the mask changes).
 void deliverPending();
 
-}  // namespace uk::signals
+} // namespace uk::signals

@@ -21,31 +21,54 @@ namespace uk {
 
 namespace {
 
-bool inLibraryOs(uint64_t rip) { return rip >= arch::kKernelBase; }
+bool inLibraryOs(uint64_t rip) {
+    return rip >= arch::kKernelBase;
+}
 
-bool appReadable(uint64_t addr) { return mm::addressSpace().isResident(addr); }
+bool appReadable(uint64_t addr) {
+    return mm::addressSpace().isResident(addr);
+}
 
 const char* exceptionName(uint64_t v) {
     switch (v) {
-    case arch::kDivideError: return "divide error";
-    case arch::kDebug: return "debug trap";
-    case arch::kBreakpoint: return "breakpoint";
-    case arch::kOverflow: return "overflow";
-    case arch::kBoundRange: return "bound range exceeded";
-    case arch::kInvalidOpcode: return "invalid opcode";
-    case arch::kDeviceNotAvailable: return "device not available";
-    case arch::kDoubleFault: return "double fault";
-    case arch::kInvalidTss: return "invalid TSS";
-    case arch::kSegmentNotPresent: return "segment not present";
-    case arch::kStackFault: return "stack-segment fault";
-    case arch::kGeneralProtection: return "general protection fault";
-    case arch::kPageFault: return "page fault";
-    case arch::kX87Fault: return "x87 floating-point exception";
-    case arch::kAlignmentCheck: return "alignment check";
-    case arch::kMachineCheck: return "machine check";
-    case arch::kSimdFault: return "SIMD floating-point exception";
-    case arch::kControlProtection: return "control protection fault";
-    default: return "exception";
+    case arch::kDivideError:
+        return "divide error";
+    case arch::kDebug:
+        return "debug trap";
+    case arch::kBreakpoint:
+        return "breakpoint";
+    case arch::kOverflow:
+        return "overflow";
+    case arch::kBoundRange:
+        return "bound range exceeded";
+    case arch::kInvalidOpcode:
+        return "invalid opcode";
+    case arch::kDeviceNotAvailable:
+        return "device not available";
+    case arch::kDoubleFault:
+        return "double fault";
+    case arch::kInvalidTss:
+        return "invalid TSS";
+    case arch::kSegmentNotPresent:
+        return "segment not present";
+    case arch::kStackFault:
+        return "stack-segment fault";
+    case arch::kGeneralProtection:
+        return "general protection fault";
+    case arch::kPageFault:
+        return "page fault";
+    case arch::kX87Fault:
+        return "x87 floating-point exception";
+    case arch::kAlignmentCheck:
+        return "alignment check";
+    case arch::kMachineCheck:
+        return "machine check";
+    case arch::kSimdFault:
+        return "SIMD floating-point exception";
+    case arch::kControlProtection:
+        return "control protection fault";
+    default:
+        return "exception";
     }
 }
 
@@ -66,8 +89,8 @@ void describePageFault(char* out, size_t cap, uint64_t addr, uint64_t error) {
     if (addr < mm::AddressSpace::kMinAddress) {
         format(out, cap, "%s address 0x%lx (null pointer dereference)", access, addr);
     } else if (v != nullptr && v->kind == mm::VmaKind::Guard) {
-        format(out, cap, "%s address 0x%lx (stack overflow: guard area below the stack)",
-               access, addr);
+        format(out, cap, "%s address 0x%lx (stack overflow: guard area below the stack)", access,
+               addr);
     } else if (v != nullptr) {
         format(out, cap, "%s address 0x%lx (not allowed in %s, which is %c%c%c)", access, addr,
                v->name, (v->prot & mm::kProtRead) ? 'r' : '-',
@@ -93,9 +116,9 @@ void describePageFault(char* out, size_t cap, uint64_t addr, uint64_t error) {
     log::panic("unrecoverable CPU exception in the library OS");
 }
 
-}  // namespace
+} // namespace
 
-}  // namespace uk
+} // namespace uk
 
 using namespace uk;
 
@@ -165,7 +188,9 @@ void arch::hooks::exception(TrapFrame& f) {
     applicationFault(f, sig, exceptionName(f.vector), 0);
 }
 
-long arch::hooks::syscall(SyscallFrame& f) { return sys::dispatch(f); }
+long arch::hooks::syscall(SyscallFrame& f) {
+    return sys::dispatch(f);
+}
 
 namespace uk {
 
@@ -182,4 +207,4 @@ void onTimerInterrupt(arch::TrapFrame& f, void*) {
     clock::onTimerInterrupt();
 }
 
-}  // namespace uk
+} // namespace uk

@@ -17,8 +17,12 @@ namespace {
 alignas(AddressSpace) unsigned char g_storage[sizeof(AddressSpace)];
 AddressSpace* g_addressSpace = nullptr;
 
-uint64_t pageUp(uint64_t v) { return (v + AddressSpace::kPage - 1) & ~(AddressSpace::kPage - 1); }
-uint64_t pageDown(uint64_t v) { return v & ~(AddressSpace::kPage - 1); }
+uint64_t pageUp(uint64_t v) {
+    return (v + AddressSpace::kPage - 1) & ~(AddressSpace::kPage - 1);
+}
+uint64_t pageDown(uint64_t v) {
+    return v & ~(AddressSpace::kPage - 1);
+}
 
 uint32_t mapFlagsFor(uint32_t prot) {
     uint32_t f = arch::kMapRead;
@@ -31,7 +35,7 @@ uint32_t mapFlagsFor(uint32_t prot) {
     return f;
 }
 
-}  // namespace
+} // namespace
 
 AddressSpace& addressSpace() {
     if (g_addressSpace == nullptr) {
@@ -99,8 +103,7 @@ void AddressSpace::unmapPages(uint64_t start, uint64_t end) {
     }
 }
 
-int64_t AddressSpace::mapAnonymous(uint64_t addr, uint64_t length, uint32_t prot,
-                                   uint32_t flags) {
+int64_t AddressSpace::mapAnonymous(uint64_t addr, uint64_t length, uint32_t prot, uint32_t flags) {
     if (length == 0 || length > kMmapTop) {
         return length == 0 ? -EINVAL : -ENOMEM;
     }
@@ -195,7 +198,7 @@ uint64_t AddressSpace::brk(uint64_t request) {
     uint64_t newEnd = pageUp(request);
     if (newEnd > oldEnd) {
         if (newEnd > kMmapTop || !vmas_.isFree(oldEnd, newEnd + kPage)) {
-            return brk_;  // would run into another mapping: refuse, as Linux does
+            return brk_; // would run into another mapping: refuse, as Linux does
         }
         if (vmas_.insert(oldEnd, newEnd, kProtRead | kProtWrite, VmaKind::Heap, "[heap]") ==
             nullptr) {
@@ -218,7 +221,7 @@ int64_t AddressSpace::remap(uint64_t oldAddr, uint64_t oldSize, uint64_t newSize
     oldSize = pageUp(oldSize);
     newSize = pageUp(newSize);
     if (newSize == 0 || oldSize == 0) {
-        return -EINVAL;  // size 0 would duplicate a shared mapping; we have none
+        return -EINVAL; // size 0 would duplicate a shared mapping; we have none
     }
     const Vma* v = vmas_.find(oldAddr);
     if (v == nullptr || oldAddr + oldSize > v->end || v->kind == VmaKind::Image ||
@@ -255,8 +258,8 @@ int64_t AddressSpace::remap(uint64_t oldAddr, uint64_t oldSize, uint64_t newSize
         }
         unmap(newAddr, newSize);
     }
-    if (vmas_.insert(newAddr, newAddr + newSize, prot, kind == VmaKind::Heap ? VmaKind::Anonymous : kind,
-                     name) == nullptr) {
+    if (vmas_.insert(newAddr, newAddr + newSize, prot,
+                     kind == VmaKind::Heap ? VmaKind::Anonymous : kind, name) == nullptr) {
         return -ENOMEM;
     }
     // Move the translations; the frames (and so the contents) stay where they are.
@@ -300,8 +303,8 @@ int64_t AddressSpace::discard(uint64_t addr, uint64_t length) {
 uint64_t AddressSpace::createStack(uint64_t size, uint64_t top, const char* name) {
     size = pageUp(size);
     if (top == 0) {
-        uint64_t base = vmas_.findFreeTopDown(size + kStackGuardGap, brk_ + kStackGuardGap,
-                                              kMmapTop);
+        uint64_t base =
+            vmas_.findFreeTopDown(size + kStackGuardGap, brk_ + kStackGuardGap, kMmapTop);
         if (base == 0) {
             return 0;
         }
@@ -355,4 +358,4 @@ bool AddressSpace::isResident(uint64_t addr) const {
     return addr < arch::kUserTop && memory::kernelPageTable().query(addr, &pa, nullptr);
 }
 
-}  // namespace uk::mm
+} // namespace uk::mm

@@ -13,10 +13,10 @@ namespace uk::mm {
 class AddressSpace {
 public:
     static constexpr uint64_t kPage = 4096;
-    static constexpr uint64_t kMinAddress = 0x10000;             // Linux's mmap_min_addr
-    static constexpr uint64_t kStackTop = 0x7fff'ffff'f000;       // the main thread's stack
-    static constexpr uint64_t kMmapTop = 0x7ff0'0000'0000;        // mmap grows down from here
-    static constexpr uint64_t kStackGuardGap = 256 * kPage;       // Linux's stack_guard_gap
+    static constexpr uint64_t kMinAddress = 0x10000;        // Linux's mmap_min_addr
+    static constexpr uint64_t kStackTop = 0x7fff'ffff'f000; // the main thread's stack
+    static constexpr uint64_t kMmapTop = 0x7ff0'0000'0000;  // mmap grows down from here
+    static constexpr uint64_t kStackGuardGap = 256 * kPage; // Linux's stack_guard_gap
 
     // Registers the application image [start, end) areas (already mapped) and puts the
     // program break right after it.
@@ -81,4 +81,4 @@ inline constexpr uint32_t kMapFixedNoReplace = 0x100000;
 inline constexpr uint32_t kMremapMayMove = 1;
 inline constexpr uint32_t kMremapFixed = 2;
 
-}  // namespace uk::mm
+} // namespace uk::mm

@@ -5,22 +5,23 @@ namespace uk::mm {
 namespace {
 constexpr uint32_t kSlabMagic = 0x51ab51ab;
 constexpr uint32_t kLargeMagic = 0x1a7e1a7e;
-constexpr size_t kHeaderSize = 128;  // room for the free bitmap; objects stay 16-byte aligned
+constexpr size_t kHeaderSize = 128; // room for the free bitmap; objects stay 16-byte aligned
 
-size_t classSize(size_t cls) { return size_t{16} << cls; }
-}  // namespace
+size_t classSize(size_t cls) {
+    return size_t{16} << cls;
+}
+} // namespace
 
 struct KernelHeap::SlabHeader {
     uint32_t magic;
     uint16_t cls;
     uint16_t used;
-    void* freeList;     // singly linked through the first word of each free object
-    SlabHeader* next;   // in partial_[cls]
+    void* freeList;   // singly linked through the first word of each free object
+    SlabHeader* next; // in partial_[cls]
     SlabHeader* prev;
     uint16_t capacity;
-    uint8_t freeMarks[32];  // per-object "is free" bits (up to 256 objects)
+    uint8_t freeMarks[32]; // per-object "is free" bits (up to 256 objects)
 };
-
 
 struct KernelHeap::LargeHeader {
     uint32_t magic;
@@ -150,7 +151,7 @@ bool KernelHeap::free(void* ptr) {
     }
     size_t index = (offset - first) / objSize;
     if (index >= slab->capacity || (slab->freeMarks[index / 8] & (1u << (index % 8)))) {
-        return false;  // out of range, or a double free
+        return false; // out of range, or a double free
     }
     slab->freeMarks[index / 8] |= static_cast<uint8_t>(1u << (index % 8));
     bool wasFull = slab->freeList == nullptr;
@@ -184,4 +185,4 @@ bool KernelHeap::free(void* ptr) {
     return true;
 }
 
-}  // namespace uk::mm
+} // namespace uk::mm

@@ -21,7 +21,7 @@ struct PageSource {
 class KernelHeap {
 public:
     static constexpr size_t kPageSize = 4096;
-    static constexpr size_t kClassCount = 7;  // 16, 32, ..., 1024 bytes
+    static constexpr size_t kClassCount = 7; // 16, 32, ..., 1024 bytes
     static constexpr size_t kMaxSmall = 1024;
 
     void init(PageSource source);
@@ -41,9 +41,9 @@ private:
     void* allocLarge(size_t size);
 
     PageSource source_{};
-    SlabHeader* partial_[kClassCount] = {};  // slabs with at least one free object
+    SlabHeader* partial_[kClassCount] = {}; // slabs with at least one free object
     size_t inUse_ = 0;
     size_t pages_ = 0;
 };
 
-}  // namespace uk::mm
+} // namespace uk::mm

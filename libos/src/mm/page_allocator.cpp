@@ -92,7 +92,7 @@ uint64_t PageAllocator::alloc(uint64_t count, uint64_t alignFrames) {
             free_ -= count;
             return f * kPageSize;
         }
-        f += run + 1;  // past the used frame that ended the run
+        f += run + 1; // past the used frame that ended the run
     }
 }
 
@@ -121,4 +121,4 @@ bool PageAllocator::isFree(uint64_t phys) const {
     return f < frames_ && test(f);
 }
 
-}  // namespace uk::mm
+} // namespace uk::mm

@@ -46,8 +46,8 @@ private:
     uint64_t* bits_ = nullptr;
     uint64_t frames_ = 0;
     uint64_t free_ = 0;
-    uint64_t managed_ = 0;  // frames ever added with addFree
-    uint64_t hint_ = 0;     // word index where the next single-frame search starts
+    uint64_t managed_ = 0; // frames ever added with addFree
+    uint64_t hint_ = 0;    // word index where the next single-frame search starts
 };
 
-}  // namespace uk::mm
+} // namespace uk::mm

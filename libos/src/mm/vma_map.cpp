@@ -9,7 +9,7 @@ bool sameAttributes(const Vma* a, const Vma* b) {
     return a->prot == b->prot && a->kind == b->kind && a->name == b->name &&
            a->kind != VmaKind::Stack && a->kind != VmaKind::Image && a->kind != VmaKind::Guard;
 }
-}  // namespace
+} // namespace
 
 VmaMap::~VmaMap() {
     while (head_ != nullptr) {
@@ -61,7 +61,8 @@ Vma* VmaMap::insert(uint64_t start, uint64_t end, uint32_t prot, VmaKind kind, c
     }
     ++count_;
     Vma* result = node;
-    if (node->prev != nullptr && node->prev->end == node->start && sameAttributes(node->prev, node)) {
+    if (node->prev != nullptr && node->prev->end == node->start &&
+        sameAttributes(node->prev, node)) {
         result = node->prev;
         tryMerge(node->prev);
     }
@@ -162,7 +163,7 @@ bool VmaMap::protect(uint64_t start, uint64_t end, uint32_t prot) {
     while (v != nullptr && v->start <= end) {
         Vma* n = v->next;
         if (n != nullptr && v->end == n->start && sameAttributes(v, n)) {
-            tryMerge(v);  // v grew; look at its new successor
+            tryMerge(v); // v grew; look at its new successor
             continue;
         }
         v = n;
@@ -197,4 +198,4 @@ uint64_t VmaMap::findFreeTopDown(uint64_t size, uint64_t low, uint64_t high) con
     return gapEnd - low >= size ? gapEnd - size : 0;
 }
 
-}  // namespace uk::mm
+} // namespace uk::mm

@@ -10,11 +10,11 @@ namespace uk::mm {
 enum Prot : uint32_t { kProtNone = 0, kProtRead = 1, kProtWrite = 2, kProtExec = 4 };
 
 enum class VmaKind : uint8_t {
-    Anonymous,  // mmap(MAP_ANONYMOUS), demand-zero
-    Heap,       // brk, demand-zero
-    Stack,      // a thread stack, demand-zero; the page below it stays unmapped (guard)
-    Image,      // the application's own segments, mapped at boot
-    Guard,      // PROT_NONE gap below a stack; touching it is a stack overflow
+    Anonymous, // mmap(MAP_ANONYMOUS), demand-zero
+    Heap,      // brk, demand-zero
+    Stack,     // a thread stack, demand-zero; the page below it stays unmapped (guard)
+    Image,     // the application's own segments, mapped at boot
+    Guard,     // PROT_NONE gap below a stack; touching it is a stack overflow
 };
 
 struct Vma {
@@ -22,7 +22,7 @@ struct Vma {
     uint64_t end;
     uint32_t prot;
     VmaKind kind;
-    const char* name;  // for fault reports and /proc/self/maps; static storage
+    const char* name; // for fault reports and /proc/self/maps; static storage
     Vma* prev;
     Vma* next;
 };
@@ -71,4 +71,4 @@ private:
     size_t count_ = 0;
 };
 
-}  // namespace uk::mm
+} // namespace uk::mm

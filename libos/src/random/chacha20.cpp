@@ -3,21 +3,43 @@
 namespace uk::random {
 
 namespace {
-inline uint32_t rotl(uint32_t v, int n) { return (v << n) | (v >> (32 - n)); }
-inline void quarter(uint32_t& a, uint32_t& b, uint32_t& c, uint32_t& d) {
-    a += b; d ^= a; d = rotl(d, 16);
-    c += d; b ^= c; b = rotl(b, 12);
-    a += b; d ^= a; d = rotl(d, 8);
-    c += d; b ^= c; b = rotl(b, 7);
+inline uint32_t rotl(uint32_t v, int n) {
+    return (v << n) | (v >> (32 - n));
 }
-}  // namespace
+inline void quarter(uint32_t& a, uint32_t& b, uint32_t& c, uint32_t& d) {
+    a += b;
+    d ^= a;
+    d = rotl(d, 16);
+    c += d;
+    b ^= c;
+    b = rotl(b, 12);
+    a += b;
+    d ^= a;
+    d = rotl(d, 8);
+    c += d;
+    b ^= c;
+    b = rotl(b, 7);
+}
+} // namespace
 
 void chacha20Block(const uint32_t key[8], uint64_t counter, const uint32_t nonce[2],
                    uint32_t out[16]) {
-    uint32_t s[16] = {0x61707865, 0x3320646e, 0x79622d32, 0x6b206574,
-                      key[0], key[1], key[2], key[3], key[4], key[5], key[6], key[7],
-                      static_cast<uint32_t>(counter), static_cast<uint32_t>(counter >> 32),
-                      nonce[0], nonce[1]};
+    uint32_t s[16] = {0x61707865,
+                      0x3320646e,
+                      0x79622d32,
+                      0x6b206574,
+                      key[0],
+                      key[1],
+                      key[2],
+                      key[3],
+                      key[4],
+                      key[5],
+                      key[6],
+                      key[7],
+                      static_cast<uint32_t>(counter),
+                      static_cast<uint32_t>(counter >> 32),
+                      nonce[0],
+                      nonce[1]};
     uint32_t x[16];
     for (int i = 0; i < 16; ++i) {
         x[i] = s[i];
@@ -50,7 +72,7 @@ void ChaChaRng::mix(const void* data, size_t size) {
 }
 
 void ChaChaRng::rekey() {
-    const uint32_t nonce[2] = {0x6b75, 0};  // "uk": the key changes, the nonce need not
+    const uint32_t nonce[2] = {0x6b75, 0}; // "uk": the key changes, the nonce need not
     uint32_t block[16];
     chacha20Block(key_, counter_++, nonce, block);
     for (int i = 0; i < 8; ++i) {
@@ -74,4 +96,4 @@ void ChaChaRng::fill(void* out, size_t size) {
     rekey();
 }
 
-}  // namespace uk::random
+} // namespace uk::random

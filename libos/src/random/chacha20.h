@@ -25,4 +25,4 @@ private:
     bool seeded_ = false;
 };
 
-}  // namespace uk::random
+} // namespace uk::random

@@ -35,9 +35,11 @@ int hexDigit(char c) {
     }
     return -1;
 }
-}  // namespace
+} // namespace
 
-ChaChaRng& rng() { return g_rng; }
+ChaChaRng& rng() {
+    return g_rng;
+}
 
 const char* seedAtBoot(const CommandLine& cmdline) {
     bool fromRdrand = false;
@@ -85,4 +87,4 @@ const char* seedAtBoot(const CommandLine& cmdline) {
     return "tsc jitter only (weak)";
 }
 
-}  // namespace uk::random
+} // namespace uk::random

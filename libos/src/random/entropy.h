@@ -16,4 +16,4 @@ ChaChaRng& rng();
 // when only TSC jitter was available.
 const char* seedAtBoot(const CommandLine& cmdline);
 
-}  // namespace uk::random
+} // namespace uk::random

@@ -44,11 +44,21 @@ public:
                 break;
             }
             switch (c) {
-            case '\n': add("\\n"); break;
-            case '\t': add("\\t"); break;
-            case '\r': add("\\r"); break;
-            case '"': add("\\\""); break;
-            case '\\': add("\\\\"); break;
+            case '\n':
+                add("\\n");
+                break;
+            case '\t':
+                add("\\t");
+                break;
+            case '\r':
+                add("\\r");
+                break;
+            case '"':
+                add("\\\"");
+                break;
+            case '\\':
+                add("\\\\");
+                break;
             default:
                 if (c >= 32 && c < 127) {
                     add("%c", c);
@@ -135,12 +145,12 @@ void trace(const SyscallDesc& d, const uint64_t* a, long result, bool returned) 
     l.emit();
 }
 
-}  // namespace
+} // namespace
 
 const char* linuxSyscallName(unsigned number) {
     switch (number) {
-#define UK_LINUX_SYSCALL(number, name) \
-    case number:                       \
+#define UK_LINUX_SYSCALL(number, name)                                                             \
+    case number:                                                                                   \
         return #name;
 #include "linux_syscalls.def"
 #undef UK_LINUX_SYSCALL
@@ -168,7 +178,9 @@ const SyscallDesc* lookup(unsigned number) {
     return number < kSyscallTableSize ? g_table[number] : nullptr;
 }
 
-size_t registeredCount() { return g_registered; }
+size_t registeredCount() {
+    return g_registered;
+}
 
 long dispatch(arch::SyscallFrame& f) {
     uint64_t number = f.number;
@@ -195,38 +207,63 @@ long dispatch(arch::SyscallFrame& f) {
     return result;
 }
 
-}  // namespace uk::sys
+} // namespace uk::sys
 
 namespace uk {
 
 const char* errnoName(long e) {
     switch (e) {
-    case EPERM: return "EPERM (Operation not permitted)";
-    case ENOENT: return "ENOENT (No such file or directory)";
-    case ESRCH: return "ESRCH (No such process)";
-    case EINTR: return "EINTR (Interrupted system call)";
-    case EIO: return "EIO (Input/output error)";
-    case EBADF: return "EBADF (Bad file descriptor)";
-    case ECHILD: return "ECHILD (No child processes)";
-    case EAGAIN: return "EAGAIN (Resource temporarily unavailable)";
-    case ENOMEM: return "ENOMEM (Cannot allocate memory)";
-    case EACCES: return "EACCES (Permission denied)";
-    case EFAULT: return "EFAULT (Bad address)";
-    case EEXIST: return "EEXIST (File exists)";
-    case ENODEV: return "ENODEV (No such device)";
-    case ENOTDIR: return "ENOTDIR (Not a directory)";
-    case EISDIR: return "EISDIR (Is a directory)";
-    case EINVAL: return "EINVAL (Invalid argument)";
-    case EMFILE: return "EMFILE (Too many open files)";
-    case ENOTTY: return "ENOTTY (Inappropriate ioctl for device)";
-    case ESPIPE: return "ESPIPE (Illegal seek)";
-    case EPIPE: return "EPIPE (Broken pipe)";
-    case ERANGE: return "ERANGE (Numerical result out of range)";
-    case ENOSYS: return "ENOSYS (Function not implemented)";
-    case ENOTSUP: return "EOPNOTSUPP (Operation not supported)";
-    case ETIMEDOUT: return "ETIMEDOUT (Connection timed out)";
-    default: return nullptr;
+    case EPERM:
+        return "EPERM (Operation not permitted)";
+    case ENOENT:
+        return "ENOENT (No such file or directory)";
+    case ESRCH:
+        return "ESRCH (No such process)";
+    case EINTR:
+        return "EINTR (Interrupted system call)";
+    case EIO:
+        return "EIO (Input/output error)";
+    case EBADF:
+        return "EBADF (Bad file descriptor)";
+    case ECHILD:
+        return "ECHILD (No child processes)";
+    case EAGAIN:
+        return "EAGAIN (Resource temporarily unavailable)";
+    case ENOMEM:
+        return "ENOMEM (Cannot allocate memory)";
+    case EACCES:
+        return "EACCES (Permission denied)";
+    case EFAULT:
+        return "EFAULT (Bad address)";
+    case EEXIST:
+        return "EEXIST (File exists)";
+    case ENODEV:
+        return "ENODEV (No such device)";
+    case ENOTDIR:
+        return "ENOTDIR (Not a directory)";
+    case EISDIR:
+        return "EISDIR (Is a directory)";
+    case EINVAL:
+        return "EINVAL (Invalid argument)";
+    case EMFILE:
+        return "EMFILE (Too many open files)";
+    case ENOTTY:
+        return "ENOTTY (Inappropriate ioctl for device)";
+    case ESPIPE:
+        return "ESPIPE (Illegal seek)";
+    case EPIPE:
+        return "EPIPE (Broken pipe)";
+    case ERANGE:
+        return "ERANGE (Numerical result out of range)";
+    case ENOSYS:
+        return "ENOSYS (Function not implemented)";
+    case ENOTSUP:
+        return "EOPNOTSUPP (Operation not supported)";
+    case ETIMEDOUT:
+        return "ETIMEDOUT (Connection timed out)";
+    default:
+        return nullptr;
     }
 }
 
-}  // namespace uk
+} // namespace uk

@@ -15,4 +15,4 @@ long dispatch(arch::SyscallFrame& frame);
 const SyscallDesc* lookup(unsigned number);
 size_t registeredCount();
 
-}  // namespace uk::sys
+} // namespace uk::sys

@@ -48,4 +48,4 @@ enum Errno : long {
 // Name and description for strace output; nullptr if unknown.
 const char* errnoName(long e);
 
-}  // namespace uk
+} // namespace uk

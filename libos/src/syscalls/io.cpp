@@ -32,7 +32,7 @@ struct IoVec {
     uint64_t len;
 };
 
-constexpr long kMaxIo = 0x7ffff000;  // Linux caps a single transfer at this
+constexpr long kMaxIo = 0x7ffff000; // Linux caps a single transfer at this
 
 long consoleWrite(const void* buf, size_t count) {
     if (count > static_cast<size_t>(kMaxIo)) {
@@ -118,8 +118,8 @@ long sysReadv(Fd fd, const void* iov, int count) {
         if (!mm::addressSpace().canWrite(v[i].base, v[i].len)) {
             return total > 0 ? total : -EFAULT;
         }
-        long n = tty::read(reinterpret_cast<char*>(v[i].base), v[i].len,
-                           f->nonBlocking || total > 0);
+        long n =
+            tty::read(reinterpret_cast<char*>(v[i].base), v[i].len, f->nonBlocking || total > 0);
         if (n == -EAGAIN && total > 0) {
             break;
         }
@@ -134,8 +134,12 @@ long sysReadv(Fd fd, const void* iov, int count) {
     return total;
 }
 
-long sysPread(Fd fd, void*, size_t, long) { return fdState(fd.value) ? -ESPIPE : -EBADF; }
-long sysLseek(Fd fd, long, int) { return fdState(fd.value) ? -ESPIPE : -EBADF; }
+long sysPread(Fd fd, void*, size_t, long) {
+    return fdState(fd.value) ? -ESPIPE : -EBADF;
+}
+long sysLseek(Fd fd, long, int) {
+    return fdState(fd.value) ? -ESPIPE : -EBADF;
+}
 
 long sysClose(Fd fd) {
     ConsoleFd* f = fdState(fd.value);
@@ -148,9 +152,9 @@ long sysClose(Fd fd) {
 
 // ---- terminal ioctls -------------------------------------------------------------------------
 
-constexpr unsigned long kTcgets = 0x5401, kTcsets = 0x5402, kTcsetsw = 0x5403,
-                        kTcsetsf = 0x5404, kTiocgpgrp = 0x540f, kTiocspgrp = 0x5410,
-                        kTiocgwinsz = 0x5413, kTiocswinsz = 0x5414, kFionbio = 0x5421;
+constexpr unsigned long kTcgets = 0x5401, kTcsets = 0x5402, kTcsetsw = 0x5403, kTcsetsf = 0x5404,
+                        kTiocgpgrp = 0x540f, kTiocspgrp = 0x5410, kTiocgwinsz = 0x5413,
+                        kTiocswinsz = 0x5414, kFionbio = 0x5421;
 
 struct KernelTermios {
     uint32_t iflag, oflag, cflag, lflag;
@@ -175,8 +179,8 @@ long sysIoctl(Fd fd, Flags request, Flags arg) {
         // A raw serial line: no echo, no line editing (the host terminal does that), output
         // passed through unchanged.
         KernelTermios t{};
-        t.cflag = 0x8bd;  // B115200 | CS8 | CREAD | CLOCAL
-        t.cc[4] = 1;      // VMIN
+        t.cflag = 0x8bd; // B115200 | CS8 | CREAD | CLOCAL
+        t.cc[4] = 1;     // VMIN
         *reinterpret_cast<KernelTermios*>(arg.value) = t;
         return 0;
     }
@@ -256,17 +260,17 @@ long sysFstat(Fd fd, void* out) {
         return -EFAULT;
     }
     KernelStat st{};
-    st.dev = 5;                      // devtmpfs-like
+    st.dev = 5; // devtmpfs-like
     st.ino = 3 + fd.value;
     st.nlink = 1;
-    st.mode = 0020000 | 0620;        // character device, rw--w----
-    st.rdev = (4u << 8) | 64;        // ttyS0
+    st.mode = 0020000 | 0620; // character device, rw--w----
+    st.rdev = (4u << 8) | 64; // ttyS0
     st.blksize = 1024;
     *static_cast<KernelStat*>(out) = st;
     return 0;
 }
 
-}  // namespace
+} // namespace
 
 UK_SYSCALL(read, sysRead, Partial, "console descriptors 0-2 only until the VFS arrives");
 UK_SYSCALL(write, sysWrite, Partial, "console descriptors 0-2 only until the VFS arrives");
@@ -278,7 +282,8 @@ UK_SYSCALL(close, sysClose, Partial, "console descriptors 0-2 only until the VFS
 UK_SYSCALL(ioctl, sysIoctl, Partial,
            "terminal requests on the console: TCGETS/TCSETS*, TIOCGWINSZ/TIOCSWINSZ, "
            "TIOCGPGRP/TIOCSPGRP, FIONBIO");
-UK_SYSCALL(fcntl, sysFcntl, Partial, "F_GETFD/F_SETFD/F_GETFL/F_SETFL on the console; no F_DUPFD yet");
+UK_SYSCALL(fcntl, sysFcntl, Partial,
+           "F_GETFD/F_SETFD/F_GETFL/F_SETFL on the console; no F_DUPFD yet");
 UK_SYSCALL(fstat, sysFstat, Partial, "console descriptors 0-2 (a character device)");
 
-}  // namespace uk::sys
+} // namespace uk::sys

@@ -11,11 +11,11 @@ enum : uint16_t {
 #include "linux_syscalls.def"
 #undef UK_LINUX_SYSCALL
 };
-}  // namespace nr
+} // namespace nr
 
 inline constexpr unsigned kSyscallTableSize = 463;
 
 // The Linux name of a system call number; nullptr for numbers Linux does not assign.
 const char* linuxSyscallName(unsigned number);
 
-}  // namespace uk::sys
+} // namespace uk::sys

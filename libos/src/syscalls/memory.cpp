@@ -11,7 +11,9 @@ using mm::addressSpace;
 constexpr uint32_t kProtMask = mm::kProtRead | mm::kProtWrite | mm::kProtExec;
 constexpr uint32_t kProtGrowsDown = 0x01000000, kProtGrowsUp = 0x02000000;
 
-Address sysBrk(unsigned long request) { return Address{addressSpace().brk(request)}; }
+Address sysBrk(unsigned long request) {
+    return Address{addressSpace().brk(request)};
+}
 
 Address sysMmap(unsigned long addr, unsigned long length, Flags prot, Flags flags, Fd fd,
                 unsigned long offset) {
@@ -36,7 +38,9 @@ Address sysMmap(unsigned long addr, unsigned long length, Flags prot, Flags flag
     return Address{static_cast<uint64_t>(r)};
 }
 
-long sysMunmap(unsigned long addr, unsigned long length) { return addressSpace().unmap(addr, length); }
+long sysMunmap(unsigned long addr, unsigned long length) {
+    return addressSpace().unmap(addr, length);
+}
 
 long sysMprotect(unsigned long addr, unsigned long length, Flags prot) {
     uint64_t p = prot.value & ~uint64_t{kProtGrowsDown | kProtGrowsUp};
@@ -74,19 +78,29 @@ long sysMadvise(unsigned long addr, unsigned long length, int advice) {
     case kMadvNohugepage:
     case kMadvDontdump:
     case kMadvDodump:
-        return 0;  // hints
+        return 0; // hints
     default:
         return -EINVAL;
     }
 }
 
-long sysMsync(unsigned long addr, unsigned long, int) { return addr % 4096 ? -EINVAL : 0; }
-long sysMlock(unsigned long, unsigned long) { return 0; }
-long sysMunlock(unsigned long, unsigned long) { return 0; }
-long sysMlockall(int) { return 0; }
-long sysMunlockall() { return 0; }
+long sysMsync(unsigned long addr, unsigned long, int) {
+    return addr % 4096 ? -EINVAL : 0;
+}
+long sysMlock(unsigned long, unsigned long) {
+    return 0;
+}
+long sysMunlock(unsigned long, unsigned long) {
+    return 0;
+}
+long sysMlockall(int) {
+    return 0;
+}
+long sysMunlockall() {
+    return 0;
+}
 
-}  // namespace
+} // namespace
 
 UK_SYSCALL(brk, sysBrk, Implemented, "");
 UK_SYSCALL(mmap, sysMmap, Partial,
@@ -95,11 +109,12 @@ UK_SYSCALL(mmap, sysMmap, Partial,
 UK_SYSCALL(munmap, sysMunmap, Implemented, "");
 UK_SYSCALL(mprotect, sysMprotect, Implemented, "");
 UK_SYSCALL(mremap, sysMremap, Partial, "no MREMAP_DONTUNMAP; old_size 0 is refused");
-UK_SYSCALL(madvise, sysMadvise, Implemented, "DONTNEED/FREE/REMOVE drop pages; the others are hints");
+UK_SYSCALL(madvise, sysMadvise, Implemented,
+           "DONTNEED/FREE/REMOVE drop pages; the others are hints");
 UK_SYSCALL(msync, sysMsync, NoOp, "no file mappings exist to write back");
 UK_SYSCALL(mlock, sysMlock, NoOp, "memory is never paged out");
 UK_SYSCALL(munlock, sysMunlock, NoOp, "memory is never paged out");
 UK_SYSCALL(mlockall, sysMlockall, NoOp, "memory is never paged out");
 UK_SYSCALL(munlockall, sysMunlockall, NoOp, "memory is never paged out");
 
-}  // namespace uk::sys
+} // namespace uk::sys

@@ -14,27 +14,55 @@ namespace {
 
 using mm::addressSpace;
 
-[[noreturn]] void sysExit(int status) { app::exitProcess(status & 0xff); }
-[[noreturn]] void sysExitGroup(int status) { app::exitProcess(status & 0xff); }
+[[noreturn]] void sysExit(int status) {
+    app::exitProcess(status & 0xff);
+}
+[[noreturn]] void sysExitGroup(int status) {
+    app::exitProcess(status & 0xff);
+}
 
-long sysGetpid() { return app::kPid; }
-long sysGettid() { return app::kPid; }
-long sysGetppid() { return 0; }
-long sysGetuid() { return 0; }
-long sysGetgid() { return 0; }
-long sysGeteuid() { return 0; }
-long sysGetegid() { return 0; }
-long sysGetpgrp() { return app::kPid; }
-long sysGetpgid(int pid) { return (pid == 0 || pid == app::kPid) ? app::kPid : -ESRCH; }
-long sysGetsid(int pid) { return (pid == 0 || pid == app::kPid) ? app::kPid : -ESRCH; }
-long sysSetsid() { return -EPERM; }  // already a session leader
+long sysGetpid() {
+    return app::kPid;
+}
+long sysGettid() {
+    return app::kPid;
+}
+long sysGetppid() {
+    return 0;
+}
+long sysGetuid() {
+    return 0;
+}
+long sysGetgid() {
+    return 0;
+}
+long sysGeteuid() {
+    return 0;
+}
+long sysGetegid() {
+    return 0;
+}
+long sysGetpgrp() {
+    return app::kPid;
+}
+long sysGetpgid(int pid) {
+    return (pid == 0 || pid == app::kPid) ? app::kPid : -ESRCH;
+}
+long sysGetsid(int pid) {
+    return (pid == 0 || pid == app::kPid) ? app::kPid : -ESRCH;
+}
+long sysSetsid() {
+    return -EPERM;
+} // already a session leader
 
 long sysSetTidAddress(int* tidptr) {
     app::clearChildTid() = reinterpret_cast<uint64_t>(tidptr);
     return app::kPid;
 }
 
-long sysSetRobustList(void*, size_t len) { return len == 24 ? 0 : -EINVAL; }
+long sysSetRobustList(void*, size_t len) {
+    return len == 24 ? 0 : -EINVAL;
+}
 
 constexpr int kArchSetGs = 0x1001, kArchSetFs = 0x1002, kArchGetFs = 0x1003, kArchGetGs = 0x1004;
 
@@ -69,7 +97,9 @@ long sysArchPrctl(int code, unsigned long addr) {
     }
 }
 
-long sysSchedYield() { return 0; }
+long sysSchedYield() {
+    return 0;
+}
 
 struct Utsname {
     char sysname[65], nodename[65], release[65], version[65], machine[65], domainname[65];
@@ -108,23 +138,22 @@ constexpr uint64_t kInfinity = ~0ull;
 constexpr int kRlimitCount = 16;
 
 // Linux's defaults for a process started by init.
-Rlimit g_limits[kRlimitCount] = {
-    {kInfinity, kInfinity},    // RLIMIT_CPU
-    {kInfinity, kInfinity},    // RLIMIT_FSIZE
-    {kInfinity, kInfinity},    // RLIMIT_DATA
-    {8ull << 20, kInfinity},   // RLIMIT_STACK
-    {0, kInfinity},            // RLIMIT_CORE
-    {kInfinity, kInfinity},    // RLIMIT_RSS
-    {kInfinity, kInfinity},    // RLIMIT_NPROC
-    {1024, 4096},              // RLIMIT_NOFILE
-    {8ull << 20, 8ull << 20},  // RLIMIT_MEMLOCK
-    {kInfinity, kInfinity},    // RLIMIT_AS
-    {kInfinity, kInfinity},    // RLIMIT_LOCKS
-    {kInfinity, kInfinity},    // RLIMIT_SIGPENDING
-    {819200, 819200},          // RLIMIT_MSGQUEUE
-    {0, 0},                    // RLIMIT_NICE
-    {0, 0},                    // RLIMIT_RTPRIO
-    {kInfinity, kInfinity}};   // RLIMIT_RTTIME
+Rlimit g_limits[kRlimitCount] = {{kInfinity, kInfinity},   // RLIMIT_CPU
+                                 {kInfinity, kInfinity},   // RLIMIT_FSIZE
+                                 {kInfinity, kInfinity},   // RLIMIT_DATA
+                                 {8ull << 20, kInfinity},  // RLIMIT_STACK
+                                 {0, kInfinity},           // RLIMIT_CORE
+                                 {kInfinity, kInfinity},   // RLIMIT_RSS
+                                 {kInfinity, kInfinity},   // RLIMIT_NPROC
+                                 {1024, 4096},             // RLIMIT_NOFILE
+                                 {8ull << 20, 8ull << 20}, // RLIMIT_MEMLOCK
+                                 {kInfinity, kInfinity},   // RLIMIT_AS
+                                 {kInfinity, kInfinity},   // RLIMIT_LOCKS
+                                 {kInfinity, kInfinity},   // RLIMIT_SIGPENDING
+                                 {819200, 819200},         // RLIMIT_MSGQUEUE
+                                 {0, 0},                   // RLIMIT_NICE
+                                 {0, 0},                   // RLIMIT_RTPRIO
+                                 {kInfinity, kInfinity}};  // RLIMIT_RTTIME
 
 long sysPrlimit(int pid, int resource, const void* newLimit, void* oldLimit) {
     if (pid != 0 && pid != app::kPid) {
@@ -154,8 +183,12 @@ long sysPrlimit(int pid, int resource, const void* newLimit, void* oldLimit) {
     return 0;
 }
 
-long sysGetrlimit(int resource, void* out) { return sysPrlimit(0, resource, nullptr, out); }
-long sysSetrlimit(int resource, const void* in) { return sysPrlimit(0, resource, in, nullptr); }
+long sysGetrlimit(int resource, void* out) {
+    return sysPrlimit(0, resource, nullptr, out);
+}
+long sysSetrlimit(int resource, const void* in) {
+    return sysPrlimit(0, resource, in, nullptr);
+}
 
 long sysGetcwd(OutBuf<1> buf, size_t size) {
     if (size < 2) {
@@ -176,7 +209,7 @@ long sysUmask(unsigned mask) {
     return old;
 }
 
-}  // namespace
+} // namespace
 
 UK_SYSCALL(exit, sysExit, Partial, "ends the process: there is one thread");
 UK_SYSCALL(exit_group, sysExitGroup, Implemented, "");
@@ -194,7 +227,8 @@ UK_SYSCALL(setsid, sysSetsid, Implemented, "");
 UK_SYSCALL(set_tid_address, sysSetTidAddress, Implemented, "");
 UK_SYSCALL(set_robust_list, sysSetRobustList, NoOp,
            "the list is only walked when a thread dies, and the one thread dies with the VM");
-UK_SYSCALL(arch_prctl, sysArchPrctl, Partial, "ARCH_SET/GET_FS and ARCH_SET/GET_GS; no CPUID faulting");
+UK_SYSCALL(arch_prctl, sysArchPrctl, Partial,
+           "ARCH_SET/GET_FS and ARCH_SET/GET_GS; no CPUID faulting");
 UK_SYSCALL(sched_yield, sysSchedYield, Implemented, "");
 UK_SYSCALL(uname, sysUname, Implemented, "");
 UK_SYSCALL(prlimit64, sysPrlimit, Partial, "limits are recorded and reported, not enforced");
@@ -203,4 +237,4 @@ UK_SYSCALL(setrlimit, sysSetrlimit, Partial, "limits are recorded and reported, 
 UK_SYSCALL(getcwd, sysGetcwd, Partial, "always / until the VFS arrives");
 UK_SYSCALL(umask, sysUmask, Implemented, "");
 
-}  // namespace uk::sys
+} // namespace uk::sys

@@ -17,7 +17,7 @@ long sysGetrandom(void* buf, size_t count, Flags flags) {
         return -EINVAL;
     }
     if (count > 0x1ffffff) {
-        count = 0x1ffffff;  // Linux returns at most 32 MiB - 1 per call
+        count = 0x1ffffff; // Linux returns at most 32 MiB - 1 per call
     }
     if (!mm::addressSpace().canWrite(reinterpret_cast<uint64_t>(buf), count)) {
         return -EFAULT;
@@ -26,8 +26,8 @@ long sysGetrandom(void* buf, size_t count, Flags flags) {
     return static_cast<long>(count);
 }
 
-}  // namespace
+} // namespace
 
 UK_SYSCALL(getrandom, sysGetrandom, Implemented, "");
 
-}  // namespace uk::sys
+} // namespace uk::sys

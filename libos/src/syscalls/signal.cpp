@@ -119,7 +119,7 @@ long sysSigaltstack(const void* ss, void* old) {
 // A signal sent to ourselves (raise, abort, kill(getpid())).
 long sendToSelf(int sig) {
     if (sig == 0) {
-        return 0;  // existence check
+        return 0; // existence check
     }
     if (sig < 1 || sig > sg::kCount) {
         return -EINVAL;
@@ -135,13 +135,15 @@ long sysKill(int pid, int sig) {
     return sendToSelf(sig);
 }
 
-long sysTkill(int tid, int sig) { return tid == app::kPid ? sendToSelf(sig) : -ESRCH; }
+long sysTkill(int tid, int sig) {
+    return tid == app::kPid ? sendToSelf(sig) : -ESRCH;
+}
 
 long sysTgkill(int tgid, int tid, int sig) {
     return (tgid == app::kPid && tid == app::kPid) ? sendToSelf(sig) : -ESRCH;
 }
 
-}  // namespace
+} // namespace
 
 UK_SYSCALL(rt_sigaction, sysRtSigaction, Partial,
            "dispositions are kept; handlers do not run yet (default actions apply)");
@@ -151,4 +153,4 @@ UK_SYSCALL(kill, sysKill, Partial, "only the process itself exists");
 UK_SYSCALL(tkill, sysTkill, Partial, "only the process itself exists");
 UK_SYSCALL(tgkill, sysTgkill, Partial, "only the process itself exists");
 
-}  // namespace uk::sys
+} // namespace uk::sys

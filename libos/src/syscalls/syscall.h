@@ -22,20 +22,20 @@ namespace uk::sys {
 
 enum class ArgKind : uint8_t {
     None,
-    Int,     // signed decimal
-    UInt,    // unsigned decimal
-    Hex,     // flags, masks, addresses
-    Ptr,     // a pointer not decoded further
-    Fd,      // file descriptor
-    Str,     // NUL-terminated string the kernel reads
-    InBuf,   // bytes the kernel reads; length in argument `lenArg`
-    OutBuf,  // bytes the kernel writes; length is the return value
+    Int,    // signed decimal
+    UInt,   // unsigned decimal
+    Hex,    // flags, masks, addresses
+    Ptr,    // a pointer not decoded further
+    Fd,     // file descriptor
+    Str,    // NUL-terminated string the kernel reads
+    InBuf,  // bytes the kernel reads; length in argument `lenArg`
+    OutBuf, // bytes the kernel writes; length is the return value
 };
 
 enum class Support : uint8_t {
-    Implemented,  // the Linux semantics, for every flag Linux accepts
-    Partial,      // works for the common cases; `note` says what is missing
-    NoOp,         // accepted and does nothing, which is honest here; `note` says why
+    Implemented, // the Linux semantics, for every flag Linux accepts
+    Partial,     // works for the common cases; `note` says what is missing
+    NoOp,        // accepted and does nothing, which is honest here; `note` says why
 };
 
 struct ArgDesc {
@@ -82,12 +82,12 @@ struct Address {
 template <typename T>
 struct ArgTraits;
 
-#define UK_SYS_INT_TRAITS(T, KIND)                                                    \
-    template <>                                                                       \
-    struct ArgTraits<T> {                                                             \
-        static constexpr ArgDesc desc{ArgKind::KIND, 0};                              \
-        static T from(uint64_t v) { return static_cast<T>(v); }                       \
-        static long to(T v) { return static_cast<long>(v); }                          \
+#define UK_SYS_INT_TRAITS(T, KIND)                                                                 \
+    template <>                                                                                    \
+    struct ArgTraits<T> {                                                                          \
+        static constexpr ArgDesc desc{ArgKind::KIND, 0};                                           \
+        static T from(uint64_t v) { return static_cast<T>(v); }                                    \
+        static long to(T v) { return static_cast<long>(v); }                                       \
     }
 UK_SYS_INT_TRAITS(int, Int);
 UK_SYS_INT_TRAITS(long, Int);
@@ -170,19 +170,14 @@ struct Adapter<Fn> {
     static constexpr ArgKind result = ResultKind<R>::kind;
 };
 
-}  // namespace uk::sys
+} // namespace uk::sys
 
 // Registers HANDLER as Linux system call NAME. SUPPORT is Implemented, Partial or NoOp;
 // NOTE says what is missing (Partial) or why doing nothing is right (NoOp).
-#define UK_SYSCALL(NAME, HANDLER, SUPPORT, NOTE)                                            \
-    [[gnu::used, gnu::section("uk_syscalls"), gnu::aligned(8)]] static constexpr            \
-        ::uk::sys::SyscallDesc ukSyscallDesc_##NAME{                                        \
-            ::uk::sys::nr::NAME,                                                            \
-            ::uk::sys::Adapter<&HANDLER>::argCount,                                         \
-            ::uk::sys::Support::SUPPORT,                                                    \
-            ::uk::sys::Adapter<&HANDLER>::noReturn,                                         \
-            ::uk::sys::Adapter<&HANDLER>::result,                                           \
-            #NAME,                                                                          \
-            &::uk::sys::Adapter<&HANDLER>::invoke,                                          \
-            ::uk::sys::Adapter<&HANDLER>::args,                                             \
-            NOTE}
+#define UK_SYSCALL(NAME, HANDLER, SUPPORT, NOTE)                                                   \
+    [[gnu::used, gnu::section("uk_syscalls"),                                                      \
+      gnu::aligned(8)]] static constexpr ::uk::sys::SyscallDesc ukSyscallDesc_##NAME {             \
+        ::uk::sys::nr::NAME, ::uk::sys::Adapter<&HANDLER>::argCount, ::uk::sys::Support::SUPPORT,  \
+            ::uk::sys::Adapter<&HANDLER>::noReturn, ::uk::sys::Adapter<&HANDLER>::result, #NAME,   \
+            &::uk::sys::Adapter<&HANDLER>::invoke, ::uk::sys::Adapter<&HANDLER>::args, NOTE        \
+    }

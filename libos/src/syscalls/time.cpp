@@ -87,15 +87,14 @@ long sysGettimeofday(void* tv, void* tz) {
             return -EFAULT;
         }
         uint64_t ns = clock::realtimeNs();
-        *static_cast<Timeval*>(tv) =
-            Timeval{static_cast<int64_t>(ns / 1'000'000'000ull),
-                    static_cast<int64_t>((ns % 1'000'000'000ull) / 1000)};
+        *static_cast<Timeval*>(tv) = Timeval{static_cast<int64_t>(ns / 1'000'000'000ull),
+                                             static_cast<int64_t>((ns % 1'000'000'000ull) / 1000)};
     }
     if (tz != nullptr) {
         if (!as.canWrite(reinterpret_cast<uint64_t>(tz), 8)) {
             return -EFAULT;
         }
-        static_cast<int32_t*>(tz)[0] = 0;  // UTC
+        static_cast<int32_t*>(tz)[0] = 0; // UTC
         static_cast<int32_t*>(tz)[1] = 0;
     }
     return 0;
@@ -122,7 +121,8 @@ long readTimespec(const void* p, uint64_t* ns) {
         return -EINVAL;
     }
     uint64_t s = static_cast<uint64_t>(t.sec);
-    *ns = s > 0x7fff'ffff'ffffull ? ~0ull / 2 : s * 1'000'000'000ull + static_cast<uint64_t>(t.nsec);
+    *ns =
+        s > 0x7fff'ffff'ffffull ? ~0ull / 2 : s * 1'000'000'000ull + static_cast<uint64_t>(t.nsec);
     return 0;
 }
 
@@ -134,7 +134,8 @@ long sleepFor(int clock, int flags, const void* request, void* remain) {
     if (long e = readTimespec(request, &ns); e != 0) {
         return e;
     }
-    if (remain != nullptr && !addressSpace().canWrite(reinterpret_cast<uint64_t>(remain), sizeof(Timespec))) {
+    if (remain != nullptr &&
+        !addressSpace().canWrite(reinterpret_cast<uint64_t>(remain), sizeof(Timespec))) {
         return -EFAULT;
     }
     // Convert to a deadline on the monotonic clock that sleepUntil() uses.
@@ -156,7 +157,7 @@ long sysClockNanosleep(int clock, int flags, const void* request, void* remain) 
     return sleepFor(clock, flags, request, remain);
 }
 
-}  // namespace
+} // namespace
 
 UK_SYSCALL(clock_gettime, sysClockGettime, Implemented,
            "CPU-time clocks report time since boot: the application owns its vCPU");
@@ -166,4 +167,4 @@ UK_SYSCALL(time, sysTime, Implemented, "");
 UK_SYSCALL(nanosleep, sysNanosleep, Implemented, "");
 UK_SYSCALL(clock_nanosleep, sysClockNanosleep, Implemented, "");
 
-}  // namespace uk::sys
+} // namespace uk::sys

@@ -16,7 +16,7 @@ bool g_sleeping = false;
 uint64_t mulShift(uint64_t a, uint64_t fp) {
     return static_cast<uint64_t>((static_cast<unsigned __int128>(a) * fp) >> 32);
 }
-}  // namespace
+} // namespace
 
 void init(uint64_t tscHz) {
     g_hz = tscHz;
@@ -26,15 +26,31 @@ void init(uint64_t tscHz) {
     g_ticksPerNsFp = ((tscHz / kNsPerSec) << 32) + ((tscHz % kNsPerSec) << 32) / kNsPerSec;
 }
 
-void setRealtimeNs(uint64_t ns) { g_realtimeOffset = static_cast<int64_t>(ns - monotonicNs()); }
+void setRealtimeNs(uint64_t ns) {
+    g_realtimeOffset = static_cast<int64_t>(ns - monotonicNs());
+}
 
-uint64_t tscHz() { return g_hz; }
-uint64_t bootTsc() { return g_baseTsc; }
-void markBoot(uint64_t tsc) { g_baseTsc = tsc; }
-uint64_t tscToNs(uint64_t ticks) { return mulShift(ticks, g_nsPerTickFp); }
-uint64_t nsToTsc(uint64_t ns) { return mulShift(ns, g_ticksPerNsFp); }
-uint64_t monotonicNs() { return tscToNs(arch::rdtsc() - g_baseTsc); }
-uint64_t realtimeNs() { return monotonicNs() + static_cast<uint64_t>(g_realtimeOffset); }
+uint64_t tscHz() {
+    return g_hz;
+}
+uint64_t bootTsc() {
+    return g_baseTsc;
+}
+void markBoot(uint64_t tsc) {
+    g_baseTsc = tsc;
+}
+uint64_t tscToNs(uint64_t ticks) {
+    return mulShift(ticks, g_nsPerTickFp);
+}
+uint64_t nsToTsc(uint64_t ns) {
+    return mulShift(ns, g_ticksPerNsFp);
+}
+uint64_t monotonicNs() {
+    return tscToNs(arch::rdtsc() - g_baseTsc);
+}
+uint64_t realtimeNs() {
+    return monotonicNs() + static_cast<uint64_t>(g_realtimeOffset);
+}
 
 void sleepUntil(uint64_t deadlineNs, const volatile bool* interrupted) {
     bool wereEnabled = arch::interruptsEnabled();
@@ -52,7 +68,9 @@ void sleepUntil(uint64_t deadlineNs, const volatile bool* interrupted) {
     }
 }
 
-void armHousekeeping() { arch::apic::armTimer(arch::rdtsc() + g_hz); }
+void armHousekeeping() {
+    arch::apic::armTimer(arch::rdtsc() + g_hz);
+}
 
 void onTimerInterrupt() {
     if (!g_sleeping) {
@@ -60,4 +78,4 @@ void onTimerInterrupt() {
     }
 }
 
-}  // namespace uk::clock
+} // namespace uk::clock

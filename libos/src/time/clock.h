@@ -28,4 +28,4 @@ void sleepUntil(uint64_t deadlineNs, const volatile bool* interrupted = nullptr)
 void armHousekeeping();
 void onTimerInterrupt();
 
-}  // namespace uk::clock
+} // namespace uk::clock

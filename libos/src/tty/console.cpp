@@ -15,7 +15,7 @@ constexpr size_t kRingSize = 4096;
 
 struct Input {
     uint8_t ring[kRingSize] = {};
-    size_t head = 0;  // next byte to read
+    size_t head = 0; // next byte to read
     size_t count = 0;
     bool eof = false;
     bool paused = false;
@@ -47,7 +47,7 @@ void onByte(uint8_t b, void*) {
     }
 }
 
-}  // namespace
+} // namespace
 
 void init(bool escapedInput) {
     g_in.decoder.setEscaped(escapedInput);
@@ -56,7 +56,9 @@ void init(bool escapedInput) {
     arch::controlWrite("\n");
 }
 
-void write(const char* data, size_t size) { arch::serial::write(data, size); }
+void write(const char* data, size_t size) {
+    arch::serial::write(data, size);
+}
 
 long read(char* out, size_t size, bool nonBlocking) {
     if (size == 0) {
@@ -96,4 +98,4 @@ long read(char* out, size_t size, bool nonBlocking) {
     return result;
 }
 
-}  // namespace uk::tty
+} // namespace uk::tty

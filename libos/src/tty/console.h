@@ -17,4 +17,4 @@ void write(const char* data, size_t size);
 // `nonBlocking`. Returns the count, 0 at end of file, or -EAGAIN.
 long read(char* out, size_t size, bool nonBlocking);
 
-}  // namespace uk::tty
+} // namespace uk::tty

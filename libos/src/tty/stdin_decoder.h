@@ -24,7 +24,7 @@ public:
             if (in == image::kStdinEof) {
                 return Result::EndOfFile;
             }
-            *out = in;  // the escape byte itself (or, leniently, whatever followed it)
+            *out = in; // the escape byte itself (or, leniently, whatever followed it)
             return Result::Byte;
         }
         if (in == image::kStdinEscape) {
@@ -40,4 +40,4 @@ private:
     bool pending_ = false;
 };
 
-}  // namespace uk::tty
+} // namespace uk::tty

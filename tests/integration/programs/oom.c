@@ -5,16 +5,16 @@
 #include <string.h>
 
 struct block {
-    struct block *next;
-    char data[(1 << 20) - sizeof(struct block *)];
+    struct block* next;
+    char data[(1 << 20) - sizeof(struct block*)];
 };
 
-struct block *volatile blocks;
+struct block* volatile blocks;
 
 int main(void) {
     size_t mib = 0;
     for (;;) {
-        struct block *b = malloc(sizeof *b);
+        struct block* b = malloc(sizeof *b);
         if (!b) {
             printf("malloc returned NULL after %zu MiB\n", mib);
             return 3;

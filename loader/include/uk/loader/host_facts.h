@@ -14,9 +14,9 @@ namespace uk::loader {
 
 struct HostFacts {
     std::string bootId;
-    uint64_t tscHz = 0;           // 0: not measured, or the TSC is not constant
-    bool tscMeasured = false;     // tscHz is final (possibly 0)
-    std::string kvmBroken;        // why KVM failed to start a guest; empty when it did not
+    uint64_t tscHz = 0;       // 0: not measured, or the TSC is not constant
+    bool tscMeasured = false; // tscHz is final (possibly 0)
+    std::string kvmBroken;    // why KVM failed to start a guest; empty when it did not
 
     // Parses the file's text; facts from another boot are dropped.
     static HostFacts parse(const std::string& text, const std::string& currentBootId);
@@ -48,4 +48,4 @@ private:
 // Measures the TSC against CLOCK_MONOTONIC_RAW over `window`.
 uint64_t measureTscHz(std::chrono::milliseconds window);
 
-}  // namespace uk::loader
+} // namespace uk::loader

@@ -15,4 +15,4 @@ public:
 // "<what>: <strerror(errno)>" as an Error.
 [[noreturn]] void throwErrno(const std::string& what);
 
-}  // namespace uk
+} // namespace uk

@@ -40,4 +40,4 @@ std::filesystem::path selfExecutable();
 // Looks `name` up in $PATH (or returns it if it contains a slash and is executable).
 std::optional<std::filesystem::path> findProgram(std::string_view name);
 
-}  // namespace uk::fs
+} // namespace uk::fs

@@ -12,4 +12,4 @@ std::string quote(std::string_view word);
 // Joins words into one shell command line.
 std::string join(const std::vector<std::string>& words);
 
-}  // namespace uk::shell
+} // namespace uk::shell

@@ -12,8 +12,8 @@
 namespace uk::proc {
 
 struct Exit {
-    int code = -1;    // exit status when the process exited normally
-    int signal = 0;   // the signal that killed it, or 0
+    int code = -1;  // exit status when the process exited normally
+    int signal = 0; // the signal that killed it, or 0
     bool exited() const { return signal == 0; }
     // Shell-style status: code, or 128 + signal.
     int shellStatus() const { return signal != 0 ? 128 + signal : code; }
@@ -52,9 +52,9 @@ public:
     Child& operator=(const Child&) = delete;
 
     pid_t pid() const { return pid_; }
-    int stdinFd() const { return in_; }    // write end, or -1
-    int stdoutFd() const { return out_; }  // read end, or -1
-    int stderrFd() const { return err_; }  // read end, or -1
+    int stdinFd() const { return in_; }   // write end, or -1
+    int stdoutFd() const { return out_; } // read end, or -1
+    int stderrFd() const { return err_; } // read end, or -1
     void closeStdin();
 
     // Waits for the child; with a timeout, returns nullopt if it is still running then.
@@ -67,4 +67,4 @@ private:
     std::optional<Exit> exit_;
 };
 
-}  // namespace uk::proc
+} // namespace uk::proc

@@ -25,4 +25,4 @@ const char* timerMode();
 void initIoApic(uint64_t ioApicVirt);
 void routeIsaIrq(uint8_t irq, uint8_t vector);
 
-}  // namespace uk::arch::apic
+} // namespace uk::arch::apic

@@ -19,9 +19,9 @@ struct BootInfo {
 
     char cmdline[kMaxCmdline];
     bool cmdlineTruncated;
-    PhysRange ram[kMaxRam];  // usable RAM (E820 type 1), sorted, not merged
+    PhysRange ram[kMaxRam]; // usable RAM (E820 type 1), sorted, not merged
     size_t ramCount;
-    PhysRange modules[kMaxModules];  // e.g. the -initrd file
+    PhysRange modules[kMaxModules]; // e.g. the -initrd file
     size_t moduleCount;
     uint64_t rsdp;
     uint64_t startInfoPhys;
@@ -31,4 +31,4 @@ struct BootInfo {
 // Returns false if the magic number is wrong, i.e. we were not entered through PVH.
 bool parsePvhStartInfo(uint64_t startInfoPhys, BootInfo& out);
 
-}  // namespace uk::arch
+} // namespace uk::arch

@@ -15,7 +15,7 @@ enum IstSlot : uint8_t {
     kIstDoubleFault = 3,
     kIstMachineCheck = 4,
     kIstIrq = 5,
-    kIstPageFault = 6,  // separate so a page fault while reporting another fault is survivable
+    kIstPageFault = 6, // separate so a page fault while reporting another fault is survivable
     kIstCount = 6,
 };
 
@@ -44,4 +44,4 @@ void setInterruptHandler(uint8_t vector, InterruptHandler fn, void* ctx);
 // Resets x87/SSE/AVX registers to their power-on values for a fresh application.
 void resetFpuState();
 
-}  // namespace uk::arch
+} // namespace uk::arch

@@ -16,7 +16,7 @@ void write(const char* data, size_t size);
 // (the bytes stay queued on the host side) until resumeInput().
 void enableInput(bool (*canAccept)(void* ctx), void (*onByte)(uint8_t byte, void* ctx), void* ctx);
 void resumeInput();
-}  // namespace serial
+} // namespace serial
 
 // Reports the application's exit status to the host (control channel, then isa-debug-exit)
 // and stops the machine.
@@ -28,8 +28,8 @@ void controlWrite(const char* text);
 
 struct TscInfo {
     uint64_t hz = 0;
-    const char* source = "none";  // how the frequency was obtained, for the boot log
-    uint64_t calibrationNs = 0;   // time spent measuring (0 when read from CPUID)
+    const char* source = "none"; // how the frequency was obtained, for the boot log
+    uint64_t calibrationNs = 0;  // time spent measuring (0 when read from CPUID)
 };
 // Finds the TSC frequency: CPUID leaves 0x40000010 or 0x15, kvmclock, the host's own
 // measurement (`hostHintHz`, from uk.tsc_hz; checked against the PIT), or a short
@@ -41,4 +41,4 @@ TscInfo discoverTscFrequency(uint64_t hostHintHz);
 uint64_t readKvmWallClockNs();
 uint64_t readCmosWallClockNs();
 
-}  // namespace uk::arch
+} // namespace uk::arch

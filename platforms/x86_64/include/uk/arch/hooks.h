@@ -7,7 +7,7 @@
 namespace uk::arch {
 struct TrapFrame;
 struct SyscallFrame;
-}  // namespace uk::arch
+} // namespace uk::arch
 
 namespace uk::arch::hooks {
 
@@ -23,4 +23,4 @@ void exception(TrapFrame& frame);
 // A system call; the return value goes back in %rax.
 long syscall(SyscallFrame& frame);
 
-}  // namespace uk::arch::hooks
+} // namespace uk::arch::hooks

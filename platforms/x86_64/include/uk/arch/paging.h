@@ -12,16 +12,16 @@ namespace uk::arch {
 
 // Access rights of a mapping. Everything runs in ring 0, so there is no user bit.
 enum MapFlags : uint32_t {
-    kMapRead = 0,            // mappings are always readable
+    kMapRead = 0, // mappings are always readable
     kMapWrite = 1u << 0,
     kMapExec = 1u << 1,
-    kMapUncached = 1u << 2,  // device memory (PCD|PWT)
-    kMapGlobal = 1u << 3,    // kept across address-space switches (library OS mappings)
-    kMapNoAccess = 1u << 4,  // PROT_NONE: not present, but the frame stays attached
+    kMapUncached = 1u << 2, // device memory (PCD|PWT)
+    kMapGlobal = 1u << 3,   // kept across address-space switches (library OS mappings)
+    kMapNoAccess = 1u << 4, // PROT_NONE: not present, but the frame stays attached
 };
 
 struct PhysWindow {
-    uint64_t offset;  // virtual address of physical address 0
+    uint64_t offset; // virtual address of physical address 0
     void* at(uint64_t phys) const { return reinterpret_cast<void*>(offset + phys); }
 };
 
@@ -41,7 +41,7 @@ public:
     static constexpr uint64_t kDirty = 1ull << 6;
     static constexpr uint64_t kLarge = 1ull << 7;
     static constexpr uint64_t kGlobal = 1ull << 8;
-    static constexpr uint64_t kParked = 1ull << 9;  // software bit: frame kept, no access
+    static constexpr uint64_t kParked = 1ull << 9; // software bit: frame kept, no access
     static constexpr uint64_t kNoExecute = 1ull << 63;
     static constexpr uint64_t kAddrMask = 0x000f'ffff'ffff'f000ull;
 
@@ -81,4 +81,4 @@ private:
     bool allow1G_;
 };
 
-}  // namespace uk::arch
+} // namespace uk::arch

@@ -11,7 +11,7 @@ inline constexpr uint32_t kStartMagic = 0x336ec578;
 
 struct StartInfo {
     uint32_t magic;
-    uint32_t version;  // 0: no memory map fields; 1: memmap_paddr/memmap_entries valid
+    uint32_t version; // 0: no memory map fields; 1: memmap_paddr/memmap_entries valid
     uint32_t flags;
     uint32_t nr_modules;
     uint64_t modlist_paddr;
@@ -32,10 +32,10 @@ struct ModListEntry {
 struct MemMapEntry {
     uint64_t addr;
     uint64_t size;
-    uint32_t type;  // E820 types: 1 RAM, 2 reserved, 3 ACPI, 4 NVS, 5 unusable
+    uint32_t type; // E820 types: 1 RAM, 2 reserved, 3 ACPI, 4 NVS, 5 unusable
     uint32_t reserved;
 };
 
 inline constexpr uint32_t kMemRam = 1;
 
-}  // namespace uk::arch::pvh
+} // namespace uk::arch::pvh

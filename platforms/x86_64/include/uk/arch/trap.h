@@ -11,7 +11,7 @@ namespace uk::arch {
 struct TrapFrame {
     uint64_t r15, r14, r13, r12, r11, r10, r9, r8, rbp, rdi, rsi, rdx, rcx, rbx, rax;
     uint64_t vector;
-    uint64_t error;  // CPU error code, or 0 for vectors without one
+    uint64_t error; // CPU error code, or 0 for vectors without one
     // pushed by the CPU
     uint64_t rip, cs, rflags, rsp, ss;
 };
@@ -22,11 +22,11 @@ static_assert(offsetof(TrapFrame, vector) == 15 * 8);
 // convention: number in rax, arguments in rdi, rsi, rdx, r10, r8, r9.
 struct SyscallFrame {
     uint64_t r15, r14, r13, r12, rbp, rbx;
-    uint64_t args[6];  // rdi, rsi, rdx, r10, r8, r9
-    uint64_t number;   // rax at entry
-    uint64_t rip;      // return address (rcx at entry)
-    uint64_t rflags;   // r11 at entry
-    uint64_t rsp;      // the caller's stack pointer
+    uint64_t args[6]; // rdi, rsi, rdx, r10, r8, r9
+    uint64_t number;  // rax at entry
+    uint64_t rip;     // return address (rcx at entry)
+    uint64_t rflags;  // r11 at entry
+    uint64_t rsp;     // the caller's stack pointer
 };
 static_assert(sizeof(SyscallFrame) == 16 * 8);
 static_assert(offsetof(SyscallFrame, args) == 6 * 8);
@@ -66,4 +66,4 @@ inline constexpr uint64_t kPfWrite = 1u << 1;
 inline constexpr uint64_t kPfUser = 1u << 2;
 inline constexpr uint64_t kPfInstruction = 1u << 4;
 
-}  // namespace uk::arch
+} // namespace uk::arch
