@@ -1,5 +1,6 @@
 #include <uk/loader/host_facts.h>
 
+#include <sys/stat.h>
 #include <unistd.h>
 
 #include <chrono>
@@ -42,6 +43,14 @@ bool constantTsc() {
         }
     }
     return false;
+}
+
+// The cache directory must be ours and private: /tmp is shared, and another user could have
+// made /tmp/uk-<uid> first to feed us facts.
+bool privateDirectory(const std::filesystem::path& dir) {
+    struct stat st;
+    return ::lstat(dir.c_str(), &st) == 0 && S_ISDIR(st.st_mode) && st.st_uid == ::getuid() &&
+           (st.st_mode & 077) == 0;
 }
 
 uint64_t monotonicRawNs() {
@@ -92,19 +101,24 @@ HostFactsStore::HostFactsStore() : HostFactsStore(defaultFile()) {}
 
 HostFactsStore::HostFactsStore(std::filesystem::path file) : file_(std::move(file)) {
     std::string text;
-    try {
-        text = fs::readFile(file_);
-    } catch (const Error&) {
-        // No facts yet (or unreadable): start empty.
+    if (privateDirectory(file_.parent_path())) {
+        try {
+            text = fs::readFile(file_);
+        } catch (const Error&) {
+            // No facts yet (or unreadable): start empty.
+        }
     }
     facts_ = HostFacts::parse(text, currentBootId());
 }
 
 void HostFactsStore::save() const {
     // A cache: failing to write it only costs the next run a measurement.
+    auto dir = file_.parent_path();
+    ::mkdir(dir.c_str(), 0700);
+    if (!privateDirectory(dir)) {
+        return;
+    }
     try {
-        std::error_code ec;
-        std::filesystem::create_directories(file_.parent_path(), ec);
         fs::writeFileAtomic(file_, facts_.serialize());
     } catch (const Error&) {
     }

@@ -28,7 +28,7 @@ TEST_CASE("host facts: round trip, and facts from another boot are dropped") {
 
 TEST_CASE("host facts: the store persists what it learns") {
     uk::fs::TempDir dir("uk-facts-test");
-    auto file = dir.path() / "sub" / "host-facts";
+    auto file = dir.path() / "sub" / "host-facts";  // the store makes "sub" itself, mode 0700
     {
         HostFactsStore store(file);
         CHECK(store.facts().kvmBroken.empty());
@@ -36,6 +36,12 @@ TEST_CASE("host facts: the store persists what it learns") {
     }
     HostFactsStore again(file);
     CHECK(again.facts().kvmBroken == "emulation failure");
+
+    // A directory others can write to is not trusted.
+    std::filesystem::permissions(dir.path() / "sub", std::filesystem::perms::others_write,
+                                 std::filesystem::perm_options::add);
+    HostFactsStore untrusted(file);
+    CHECK(untrusted.facts().kvmBroken.empty());
 }
 
 TEST_CASE("host facts: the TSC measurement is in a plausible range") {
