@@ -56,22 +56,6 @@ std::string baseName(const std::string& path) {
     return slash == std::string::npos ? path : path.substr(slash + 1);
 }
 
-// QEMU's argv, behind setpriv when the VM must die with uk run. setpriv sets the parent-death
-// signal and execs QEMU, so QEMU stays uk run's direct child. posix_spawn (uk::proc) cannot
-// set it itself.
-std::vector<std::string> launchCommand(const SessionSettings& s) {
-    if (!s.tieToParent) {
-        return s.argv;
-    }
-    static const std::optional<std::filesystem::path> setpriv = fs::findProgram("setpriv");
-    if (!setpriv) {
-        return s.argv;
-    }
-    std::vector<std::string> argv = {setpriv->string(), "--pdeathsig", "KILL", "--"};
-    argv.insert(argv.end(), s.argv.begin(), s.argv.end());
-    return argv;
-}
-
 // The control channel as a FIFO, so records arrive while the VM runs (QEMU's file chardev
 // opens it for writing; the read end is open before QEMU starts, so that open never blocks).
 class ControlFifo {
@@ -403,8 +387,10 @@ VmOutcome VmSession::run() {
     // A terminal's Ctrl-C reaches uk run only; uk run then stops QEMU and still collects its
     // last output and exit status.
     options.newProcessGroup = true;
+    // QEMU dies with uk run, even if uk run is SIGKILLed.
+    options.dieWithParent = s_.tieToParent;
     // The destructor SIGKILLs QEMU if we leave early (an exception).
-    proc::Child qemu(launchCommand(s_), options);
+    proc::Child qemu(s_.argv, options);
     ::fcntl(qemu.stdinFd(), F_SETFL, ::fcntl(qemu.stdinFd(), F_GETFL) | O_NONBLOCK);
 
     Relay(s_, qemu, control.fd(), signals, outcome).run();

@@ -5,6 +5,7 @@
 #include <poll.h>
 #include <signal.h>
 #include <spawn.h>
+#include <sys/prctl.h>
 #include <sys/wait.h>
 #include <unistd.h>
 
@@ -49,6 +50,72 @@ Exit decode(int status) {
 
 } // namespace
 
+namespace {
+
+// fork + exec for what posix_spawn cannot do (the parent-death signal). Between fork and exec
+// only async-signal-safe calls; a failed exec is reported through a close-on-exec pipe.
+pid_t forkExec(const std::vector<char*>& args, const Child::Options& o, int stdinFd, int stdoutFd,
+               int stderrFd, int* spawnErrno) {
+    int report[2];
+    if (::pipe2(report, O_CLOEXEC) != 0) {
+        throwErrno("cannot create a pipe");
+    }
+    pid_t parent = ::getpid();
+    pid_t pid = ::fork();
+    if (pid < 0) {
+        int e = errno;
+        ::close(report[0]);
+        ::close(report[1]);
+        errno = e;
+        throwErrno("fork");
+    }
+    if (pid == 0) {
+        ::close(report[0]);
+        ::prctl(PR_SET_PDEATHSIG, SIGKILL);
+        if (::getppid() != parent) {
+            ::_exit(127); // the parent died before the signal was armed
+        }
+        if (o.newProcessGroup) {
+            ::setpgid(0, 0);
+        }
+        sigset_t none;
+        sigemptyset(&none);
+        ::sigprocmask(SIG_SETMASK, &none, nullptr);
+        for (int sig = 1; sig < NSIG; ++sig) {
+            ::signal(sig, SIG_DFL);
+        }
+        int fds[3] = {stdinFd, stdoutFd, stderrFd};
+        for (int target = 0; target < 3; ++target) {
+            if (fds[target] >= 0 && fds[target] != target) {
+                ::dup2(fds[target], target);
+            } else if (fds[target] == target) {
+                ::fcntl(target, F_SETFD, 0); // keep it across exec
+            }
+        }
+        ::execvp(args[0], args.data());
+        int e = errno;
+        ssize_t ignored = ::write(report[1], &e, sizeof e);
+        (void)ignored;
+        ::_exit(127);
+    }
+    ::close(report[1]);
+    int e = 0;
+    ssize_t n;
+    do {
+        n = ::read(report[0], &e, sizeof e);
+    } while (n < 0 && errno == EINTR);
+    ::close(report[0]);
+    if (n == sizeof e) {
+        int status;
+        ::waitpid(pid, &status, 0);
+        *spawnErrno = e;
+        return -1;
+    }
+    return pid;
+}
+
+} // namespace
+
 Child::Child(const std::vector<std::string>& argv, const Options& o) {
     if (argv.empty()) {
         throw Error("internal error: empty command");
@@ -85,7 +152,15 @@ Child::Child(const std::vector<std::string>& argv, const Options& o) {
         args.push_back(const_cast<char*>(a.c_str()));
     }
     args.push_back(nullptr);
-    int rc = posix_spawnp(&pid_, args[0], &actions, &attr, args.data(), environ);
+    int rc = 0;
+    if (o.dieWithParent) {
+        auto pick = [](bool piped, int pipeEnd, int given) { return piped ? pipeEnd : given; };
+        pid_ = forkExec(args, o, pick(o.pipeStdin, in.read, o.stdinFd),
+                        pick(o.pipeStdout, out.write, o.stdoutFd),
+                        pick(o.pipeStderr, err.write, o.stderrFd), &rc);
+    } else {
+        rc = posix_spawnp(&pid_, args[0], &actions, &attr, args.data(), environ);
+    }
     posix_spawn_file_actions_destroy(&actions);
     posix_spawnattr_destroy(&attr);
     closeFd(in.read);

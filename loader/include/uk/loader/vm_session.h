@@ -36,8 +36,8 @@ struct SessionSettings {
     // first (see VmOutcome::inputBeforeOutput).
     std::string replayInput;
     bool replayInputEnded = false;
-    // Have the kernel kill QEMU when uk run dies, even by SIGKILL (PR_SET_PDEATHSIG, set
-    // through util-linux's setpriv when installed), so no VM outlives its uk run.
+    // Have the kernel kill QEMU when uk run dies, even by SIGKILL (PR_SET_PDEATHSIG), so no
+    // VM outlives its uk run.
     bool tieToParent = true;
     // Keep the input consumed before the guest's first output, so a failed start can be
     // retried (VmOutcome::inputBeforeOutput); bounded by kMaxReplayInput.

@@ -43,6 +43,9 @@ public:
         int stdinFd = -1, stdoutFd = -1, stderrFd = -1;
         // Start the child in its own process group (so a terminal's Ctrl-C reaches only us).
         bool newProcessGroup = false;
+        // Kill the child (SIGKILL) when this process dies, however it dies, so that e.g. a
+        // VM never outlives the `uk run` that started it.
+        bool dieWithParent = false;
     };
 
     // Throws uk::Error if the program cannot be started (e.g. not installed).
