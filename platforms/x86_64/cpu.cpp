@@ -7,7 +7,8 @@ extern "C" {
 extern const char uk_trap_stubs[]; // 256 stubs, 16 bytes apart (entry.S)
 void uk_syscall_entry();
 extern uint64_t uk_syscall_kernel_rsp;
-void uk_trap_dispatch(uk::arch::TrapFrame* frame);
+uk::arch::TrapFrame* uk_trap_dispatch(uk::arch::TrapFrame* frame);
+void uk_trap_preempt(uk::arch::TrapFrame* frame);
 }
 
 namespace uk::arch {
@@ -279,22 +280,27 @@ void resetFpuState() {
 
 using namespace uk::arch;
 
-extern "C" void uk_trap_dispatch(TrapFrame* frame) {
+extern "C" TrapFrame* uk_trap_dispatch(TrapFrame* frame) {
     uint64_t vector = frame->vector;
     if (vector < 32) {
         hooks::exception(*frame);
-        return;
+        return hooks::trapExit(*frame);
     }
     if (vector == kSpuriousVector) {
-        return; // no EOI for spurious interrupts
+        return frame; // no EOI for spurious interrupts
     }
     const HandlerSlot& h = g_handlers[vector];
     if (h.fn != nullptr) {
         h.fn(*frame, h.ctx);
     } else {
-        hooks::log("uk: unexpected interrupt on vector %lu", vector);
+        hooks::log("unexpected interrupt on vector %lu", vector);
     }
     apic::endOfInterrupt();
+    return hooks::trapExit(*frame);
+}
+
+extern "C" void uk_trap_preempt(TrapFrame* frame) {
+    hooks::preempt(*frame);
 }
 
 extern "C" long uk_syscall_dispatch(SyscallFrame* frame) {

@@ -51,8 +51,15 @@ trap_common:
     PUSH_GPRS
     mov %rsp, %rdi
     cld
-    call uk_trap_dispatch
-    POP_GPRS
+    call uk_trap_dispatch               /* returns the frame to resume */
+    cmp %rax, %rsp
+    je 1f
+    /* The library OS moved the frame to the thread's kernel stack to switch threads there;
+       the IST stack is free again from here on. */
+    mov %rax, %rsp
+    mov %rax, %rdi
+    call uk_trap_preempt
+1:  POP_GPRS
     add $16, %rsp                       /* vector and error code */
     iretq
 

@@ -12,6 +12,7 @@
 #include "../kernel/memory.h"
 #include "../mm/address_space.h"
 #include "../random/entropy.h"
+#include "../sched/scheduler.h"
 #include "../time/clock.h"
 #include "initial_stack.h"
 
@@ -26,12 +27,9 @@ namespace uk::app {
 namespace {
 
 constexpr size_t kMaxWords = 256;
-constexpr uint64_t kMainStackSize = 8ull << 20;  // RLIMIT_STACK's usual 8 MiB
-constexpr uint64_t kKernelStackSize = 32 * 1024; // per thread, for system calls
+constexpr uint64_t kMainStackSize = 8ull << 20; // RLIMIT_STACK's usual 8 MiB
 constexpr const char* kDefaultPath =
     "PATH=/usr/local/sbin:/usr/local/bin:/usr/sbin:/usr/bin:/sbin:/bin";
-
-uint64_t g_clearChildTid = 0;
 
 // A C string copied out of a length-prefixed config record.
 const char* dupRecord(const char* data, uint32_t length) {
@@ -110,10 +108,6 @@ size_t collectPhdrs(elf::Phdr* out, size_t max) {
 }
 
 } // namespace
-
-uint64_t& clearChildTid() {
-    return g_clearChildTid;
-}
 
 void start(const CommandLine& cmdline) {
     const auto& img = memory::image();
@@ -236,11 +230,7 @@ void start(const CommandLine& cmdline) {
         log::panic("the arguments and environment do not fit in 256 KiB");
     }
 
-    memory::Stack kstack;
-    if (!memory::allocKernelStack(kKernelStackSize, &kstack)) {
-        log::panic("out of memory for the system call stack");
-    }
-    arch::setSyscallStack(kstack.top);
+    sched::init(); // the main thread (tid 1) with its system call stack, and the idle thread
     arch::resetFpuState();
     log::info("boot: %lu us to the application entry",
               clock::tscToNs(arch::rdtsc() - clock::bootTsc()) / 1000);

@@ -18,8 +18,7 @@ namespace uk::app {
 // Ends the application with a shell-style status (0-255) and stops the machine.
 [[noreturn]] void exitProcess(int status);
 
-// Thread identity of the (single) application thread.
+// The process id (and the main thread's id).
 inline constexpr int kPid = 1;
-uint64_t& clearChildTid();
 
 } // namespace uk::app

@@ -140,6 +140,5 @@ extern "C" [[noreturn]] void uk_boot_main(uint64_t startInfoPhys) {
 
     const auto& img = memory::image();
     mm::addressSpace().init(img.appStart, img.appTextEnd, img.appDataStart, img.appEnd);
-    clock::armHousekeeping();
     app::start(g_cmdline);
 }

@@ -1,9 +1,9 @@
 // CPU exceptions and system calls, as the platform layer hands them up.
 //
-// An exception in the application is a signal: demand paging first, then the signal's
-// default action (this step does not yet run application signal handlers), reported with
-// registers and a backtrace that uk run symbolizes. An exception in the library OS is a bug:
-// panic.
+// An exception in the application is a signal: demand paging first; then, if the application
+// has a handler for the signal (and does not block it), the handler runs; otherwise the
+// process ends with a report (registers and a backtrace that uk run symbolizes) and status
+// 128 + signal. An exception in the library OS is a bug: panic.
 #include <uk/arch/cpu.h>
 #include <uk/arch/hooks.h>
 #include <uk/arch/trap.h>
@@ -11,8 +11,8 @@
 #include "../app/process.h"
 #include "../base/format.h"
 #include "../mm/address_space.h"
+#include "../sched/scheduler.h"
 #include "../syscalls/dispatch.h"
-#include "../time/clock.h"
 #include "log.h"
 #include "memory.h"
 #include "signals.h"
@@ -100,8 +100,12 @@ void describePageFault(char* out, size_t cap, uint64_t addr, uint64_t error) {
     }
 }
 
-[[noreturn]] void applicationFault(const arch::TrapFrame& f, int sig, const char* what,
-                                   uint64_t cr2) {
+// A fault in the application: its handler, or the end with a report.
+void applicationFault(const arch::TrapFrame& f, int sig, int code, uint64_t addr, const char* what,
+                      uint64_t cr2) {
+    if (signals::raiseFault(sig, code, addr)) {
+        return; // the trap's exit path sets up the handler
+    }
     log::notice("fatal: the application was killed by %s: %s at rip 0x%lx", signals::name(sig),
                 what, f.rip);
     printRegisters(f, cr2);
@@ -126,6 +130,7 @@ void arch::hooks::exception(TrapFrame& f) {
     char what[160];
     uint64_t cr2 = 0;
     int sig = 0;
+    int code = 0;
     switch (f.vector) {
     case kPageFault: {
         cr2 = readCr2();
@@ -152,7 +157,11 @@ void arch::hooks::exception(TrapFrame& f) {
             libraryOsFault(f, what, cr2);
         }
         describePageFault(what, sizeof what, cr2, f.error);
-        applicationFault(f, signals::SIGSEGV, what, cr2);
+        const mm::Vma* v = mm::addressSpace().find(cr2);
+        int segvCode = (v != nullptr && v->kind != mm::VmaKind::Guard) ? signals::SEGV_ACCERR
+                                                                       : signals::SEGV_MAPERR;
+        applicationFault(f, signals::SIGSEGV, segvCode, cr2, what, cr2);
+        return;
     }
     case kNmi:
         log::notice("NMI received (ignored)");
@@ -162,30 +171,36 @@ void arch::hooks::exception(TrapFrame& f) {
         libraryOsFault(f, exceptionName(f.vector), 0);
     case kDivideError:
         sig = signals::SIGFPE;
+        code = signals::FPE_INTDIV;
         break;
     case kX87Fault:
     case kSimdFault:
         sig = signals::SIGFPE;
+        code = signals::FPE_FLTINV;
         break;
     case kInvalidOpcode:
         sig = signals::SIGILL;
+        code = signals::ILL_ILLOPN;
         break;
     case kBreakpoint:
     case kDebug:
         sig = signals::SIGTRAP;
+        code = signals::TRAP_BRKPT;
         break;
     case kStackFault:
     case kAlignmentCheck:
         sig = signals::SIGBUS;
+        code = signals::BUS_ADRALN;
         break;
     default:
         sig = signals::SIGSEGV;
+        code = signals::SI_KERNEL;
         break;
     }
     if (inLibraryOs(f.rip)) {
         libraryOsFault(f, exceptionName(f.vector), 0);
     }
-    applicationFault(f, sig, exceptionName(f.vector), 0);
+    applicationFault(f, sig, code, f.rip, exceptionName(f.vector), 0);
 }
 
 long arch::hooks::syscall(SyscallFrame& f) {
@@ -200,11 +215,17 @@ namespace uk {
 void onTimerInterrupt(arch::TrapFrame& f, void*) {
     if (!inLibraryOs(f.rip) && f.rip > 0 && appReadable(f.rip - 1) &&
         *reinterpret_cast<const uint8_t*>(f.rip - 1) == 0xf4) {
+        // In ring 3 this would be a general protection fault: SIGSEGV, no handler retries.
         arch::TrapFrame at = f;
         at.rip -= 1;
-        applicationFault(at, signals::SIGSEGV, "hlt instruction (a libc crash trap)", 0);
+        log::notice("fatal: the application was killed by SIGSEGV: hlt instruction (a libc "
+                    "crash trap) at rip 0x%lx",
+                    at.rip);
+        printRegisters(at, 0);
+        log::backtrace(at.rip, at.rbp, appReadable);
+        signals::terminate(signals::SIGSEGV, true);
     }
-    clock::onTimerInterrupt();
+    sched::onTimerInterrupt();
 }
 
 } // namespace uk

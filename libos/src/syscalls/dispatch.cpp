@@ -4,7 +4,9 @@
 
 #include "../base/format.h"
 #include "../kernel/log.h"
+#include "../kernel/signals.h"
 #include "../mm/address_space.h"
+#include "../sched/scheduler.h"
 
 extern "C" {
 extern const uk::sys::SyscallDesc __uk_syscalls_start[];
@@ -182,7 +184,22 @@ size_t registeredCount() {
     return g_registered;
 }
 
+namespace {
+long invoke(arch::SyscallFrame& f);
+}
+
 long dispatch(arch::SyscallFrame& f) {
+    sched::Thread* self = sched::current();
+    self->syscallFrame = &f;
+    long result = invoke(f);
+    sched::syscallExit();
+    result = signals::deliverAtSyscallExit(f, result);
+    self->syscallFrame = nullptr;
+    return result;
+}
+
+namespace {
+long invoke(arch::SyscallFrame& f) {
     uint64_t number = f.number;
     const SyscallDesc* d = number < kSyscallTableSize ? g_table[number] : nullptr;
     if (d == nullptr) {
@@ -206,6 +223,7 @@ long dispatch(arch::SyscallFrame& f) {
     trace(*d, f.args, result, true);
     return result;
 }
+} // namespace
 
 } // namespace uk::sys
 

@@ -14,17 +14,11 @@ namespace {
 
 using mm::addressSpace;
 
-[[noreturn]] void sysExit(int status) {
-    app::exitProcess(status & 0xff);
-}
 [[noreturn]] void sysExitGroup(int status) {
     app::exitProcess(status & 0xff);
 }
 
 long sysGetpid() {
-    return app::kPid;
-}
-long sysGettid() {
     return app::kPid;
 }
 long sysGetppid() {
@@ -54,15 +48,6 @@ long sysGetsid(int pid) {
 long sysSetsid() {
     return -EPERM;
 } // already a session leader
-
-long sysSetTidAddress(int* tidptr) {
-    app::clearChildTid() = reinterpret_cast<uint64_t>(tidptr);
-    return app::kPid;
-}
-
-long sysSetRobustList(void*, size_t len) {
-    return len == 24 ? 0 : -EINVAL;
-}
 
 constexpr int kArchSetGs = 0x1001, kArchSetFs = 0x1002, kArchGetFs = 0x1003, kArchGetGs = 0x1004;
 
@@ -95,10 +80,6 @@ long sysArchPrctl(int code, unsigned long addr) {
     default:
         return -EINVAL;
     }
-}
-
-long sysSchedYield() {
-    return 0;
 }
 
 struct Utsname {
@@ -211,10 +192,8 @@ long sysUmask(unsigned mask) {
 
 } // namespace
 
-UK_SYSCALL(exit, sysExit, Partial, "ends the process: there is one thread");
 UK_SYSCALL(exit_group, sysExitGroup, Implemented, "");
 UK_SYSCALL(getpid, sysGetpid, Implemented, "");
-UK_SYSCALL(gettid, sysGettid, Implemented, "");
 UK_SYSCALL(getppid, sysGetppid, Implemented, "");
 UK_SYSCALL(getuid, sysGetuid, Implemented, "");
 UK_SYSCALL(getgid, sysGetgid, Implemented, "");
@@ -224,12 +203,8 @@ UK_SYSCALL(getpgrp, sysGetpgrp, Implemented, "");
 UK_SYSCALL(getpgid, sysGetpgid, Implemented, "");
 UK_SYSCALL(getsid, sysGetsid, Implemented, "");
 UK_SYSCALL(setsid, sysSetsid, Implemented, "");
-UK_SYSCALL(set_tid_address, sysSetTidAddress, Implemented, "");
-UK_SYSCALL(set_robust_list, sysSetRobustList, NoOp,
-           "the list is only walked when a thread dies, and the one thread dies with the VM");
 UK_SYSCALL(arch_prctl, sysArchPrctl, Partial,
            "ARCH_SET/GET_FS and ARCH_SET/GET_GS; no CPUID faulting");
-UK_SYSCALL(sched_yield, sysSchedYield, Implemented, "");
 UK_SYSCALL(uname, sysUname, Implemented, "");
 UK_SYSCALL(prlimit64, sysPrlimit, Partial, "limits are recorded and reported, not enforced");
 UK_SYSCALL(getrlimit, sysGetrlimit, Partial, "limits are recorded and reported, not enforced");

@@ -1,9 +1,10 @@
-// Signal dispositions and masks, and signals sent to the process itself. Handlers are
-// recorded; running them (signal frames) comes with the signal-delivery work, so a signal
-// that would run a handler is reported and then takes its default action (kernel/signals).
+// Signal system calls: dispositions, masks, the alternate stack, sending, waiting, returning
+// from handlers, and interval timers. Delivery itself is in kernel/signals.
 #include "../app/process.h"
 #include "../kernel/signals.h"
 #include "../mm/address_space.h"
+#include "../sched/scheduler.h"
+#include "../time/clock.h"
 #include "syscall.h"
 
 namespace uk::sys {
@@ -15,11 +16,12 @@ namespace sg = signals;
 
 constexpr uint64_t kUnblockable = (1ull << (sg::SIGKILL - 1)) | (1ull << (sg::SIGSTOP - 1));
 
+bool validSignal(int sig) {
+    return sig >= 1 && sig <= sg::kCount;
+}
+
 long sysRtSigaction(int sig, const void* act, void* oldact, size_t setsize) {
-    if (setsize != 8) {
-        return -EINVAL;
-    }
-    if (sig < 1 || sig > sg::kCount) {
+    if (setsize != 8 || !validSignal(sig)) {
         return -EINVAL;
     }
     auto& as = addressSpace();
@@ -36,7 +38,9 @@ long sysRtSigaction(int sig, const void* act, void* oldact, size_t setsize) {
     }
     sg::KernelSigaction previous = sg::action(sig);
     if (act != nullptr) {
-        sg::action(sig) = *static_cast<const sg::KernelSigaction*>(act);
+        sg::KernelSigaction a = *static_cast<const sg::KernelSigaction*>(act);
+        a.mask &= ~kUnblockable;
+        sg::action(sig) = a;
     }
     if (oldact != nullptr) {
         *static_cast<sg::KernelSigaction*>(oldact) = previous;
@@ -57,100 +61,280 @@ long sysRtSigprocmask(int how, const void* set, void* oldset, size_t setsize) {
     if (oldset != nullptr && !as.canWrite(reinterpret_cast<uint64_t>(oldset), 8)) {
         return -EFAULT;
     }
-    uint64_t& mask = sg::blockedMask();
-    uint64_t previous = mask;
+    sched::Thread* t = sched::current();
+    uint64_t previous = t->sigMask;
     if (set != nullptr) {
         uint64_t s = *static_cast<const uint64_t*>(set);
         switch (how) {
         case kSigBlock:
-            mask |= s;
+            sg::setMask(previous | s);
             break;
         case kSigUnblock:
-            mask &= ~s;
+            sg::setMask(previous & ~s);
             break;
         case kSigSetmask:
-            mask = s;
+            sg::setMask(s);
             break;
         default:
             return -EINVAL;
         }
-        mask &= ~kUnblockable;
     }
     if (oldset != nullptr) {
         *static_cast<uint64_t*>(oldset) = previous;
     }
-    sg::deliverPending();
-    return 0;
+    return 0; // newly unblocked signals are delivered on the way out
 }
-
-struct StackT {
-    uint64_t sp;
-    int32_t flags;
-    int32_t pad;
-    uint64_t size;
-};
-StackT g_altStack{0, 2 /* SS_DISABLE */, 0, 0};
 
 long sysSigaltstack(const void* ss, void* old) {
     auto& as = addressSpace();
-    if (ss != nullptr && !as.canRead(reinterpret_cast<uint64_t>(ss), sizeof(StackT))) {
+    if (ss != nullptr && !as.canRead(reinterpret_cast<uint64_t>(ss), sizeof(sg::AltStack))) {
         return -EFAULT;
     }
-    if (old != nullptr && !as.canWrite(reinterpret_cast<uint64_t>(old), sizeof(StackT))) {
+    if (old != nullptr && !as.canWrite(reinterpret_cast<uint64_t>(old), sizeof(sg::AltStack))) {
         return -EFAULT;
     }
-    StackT previous = g_altStack;
+    sched::Thread* t = sched::current();
+    uint64_t sp = t->syscallFrame->rsp;
+    bool onStack = !(t->altStack.flags & sg::SS_DISABLE) && sp > t->altStack.sp &&
+                   sp <= t->altStack.sp + t->altStack.size;
+    sg::AltStack previous{t->altStack.sp, onStack ? sg::SS_ONSTACK : t->altStack.flags, 0,
+                          t->altStack.size};
     if (ss != nullptr) {
-        StackT n = *static_cast<const StackT*>(ss);
-        if (n.flags & ~2) {
+        sg::AltStack n = *static_cast<const sg::AltStack*>(ss);
+        if (onStack) {
+            return -EPERM;
+        }
+        if (n.flags & ~(sg::SS_DISABLE | (1 << 31) /* SS_AUTODISARM */)) {
             return -EINVAL;
         }
-        if (!(n.flags & 2) && n.size < 2048) {
-            return -ENOMEM;
+        if (n.flags & sg::SS_DISABLE) {
+            t->altStack = sched::SignalStack{0, sg::SS_DISABLE, 0};
+        } else {
+            if (n.size < 2048) {
+                return -ENOMEM; // MINSIGSTKSZ
+            }
+            t->altStack = sched::SignalStack{n.sp, 0, n.size};
         }
-        g_altStack = n;
     }
     if (old != nullptr) {
-        *static_cast<StackT*>(old) = previous;
+        *static_cast<sg::AltStack*>(old) = previous;
     }
     return 0;
 }
 
-// A signal sent to ourselves (raise, abort, kill(getpid())).
-long sendToSelf(int sig) {
-    if (sig == 0) {
-        return 0; // existence check
-    }
-    if (sig < 1 || sig > sg::kCount) {
-        return -EINVAL;
-    }
-    sg::send(sig);
-    return 0;
+sg::SigInfo userInfo(int sig, int code) {
+    sg::SigInfo info{};
+    info.signo = sig;
+    info.code = code;
+    info.u.kill.pid = app::kPid;
+    info.u.kill.uid = 0;
+    return info;
 }
 
 long sysKill(int pid, int sig) {
     if (pid != app::kPid && pid != 0 && pid != -1) {
         return -ESRCH;
     }
-    return sendToSelf(sig);
+    if (sig == 0) {
+        return 0;
+    }
+    if (!validSignal(sig)) {
+        return -EINVAL;
+    }
+    sg::sendToProcess(sig, userInfo(sig, sg::SI_USER));
+    return 0;
+}
+
+long sendToThread(int tid, int sig) {
+    sched::Thread* t = sched::findThread(tid);
+    if (t == nullptr) {
+        return -ESRCH;
+    }
+    if (sig == 0) {
+        return 0;
+    }
+    if (!validSignal(sig)) {
+        return -EINVAL;
+    }
+    sg::sendToThread(t, sig, userInfo(sig, sg::SI_TKILL));
+    return 0;
 }
 
 long sysTkill(int tid, int sig) {
-    return tid == app::kPid ? sendToSelf(sig) : -ESRCH;
+    return sendToThread(tid, sig);
 }
 
 long sysTgkill(int tgid, int tid, int sig) {
-    return (tgid == app::kPid && tid == app::kPid) ? sendToSelf(sig) : -ESRCH;
+    return tgid == app::kPid ? sendToThread(tid, sig) : -ESRCH;
+}
+
+[[noreturn]] void sysRtSigreturn() {
+    sg::sigreturn(*sched::current()->syscallFrame);
+}
+
+// Waits with `mask` in place until a signal runs a handler; the old mask comes back after it.
+long sysRtSigsuspend(const void* mask, size_t setsize) {
+    if (setsize != 8) {
+        return -EINVAL;
+    }
+    if (!addressSpace().canRead(reinterpret_cast<uint64_t>(mask), 8)) {
+        return -EFAULT;
+    }
+    sched::Thread* t = sched::current();
+    t->savedSigMask = t->sigMask;
+    t->restoreSigMask = true;
+    sg::setMask(*static_cast<const uint64_t*>(mask));
+    while (sched::block(0, true) != sched::WaitQueue::Wake::Interrupted) {
+    }
+    return -EINTR;
+}
+
+long sysPause() {
+    while (sched::block(0, true) != sched::WaitQueue::Wake::Interrupted) {
+    }
+    return -EINTR;
+}
+
+long sysRtSigpending(void* set, size_t setsize) {
+    if (setsize > 8) {
+        return -EINVAL;
+    }
+    if (!addressSpace().canWrite(reinterpret_cast<uint64_t>(set), setsize)) {
+        return -EFAULT;
+    }
+    sched::Thread* t = sched::current();
+    uint64_t pending = sg::pendingSet(t) & t->sigMask;
+    auto* out = static_cast<uint8_t*>(set);
+    for (size_t i = 0; i < setsize; ++i) {
+        out[i] = static_cast<uint8_t>(pending >> (8 * i));
+    }
+    return 0;
+}
+
+// ---- interval timers ------------------------------------------------------------------------
+
+struct Timeval {
+    int64_t sec, usec;
+};
+struct Itimerval {
+    Timeval interval, value;
+};
+
+struct IntervalTimer {
+    sched::Timer timer;
+    uint64_t intervalNs;
+    uint64_t deadlineNs; // 0: disarmed
+    int signal;
+};
+IntervalTimer g_itimers[3] = {
+    {{}, 0, 0, sg::SIGALRM}, {{}, 0, 0, sg::SIGVTALRM}, {{}, 0, 0, sg::SIGPROF}};
+
+void itimerFired(sched::Timer* timer) {
+    auto* it = static_cast<IntervalTimer*>(timer->context);
+    sg::sendToProcess(it->signal, userInfo(it->signal, sg::SI_KERNEL));
+    if (it->intervalNs != 0) {
+        it->deadlineNs += it->intervalNs;
+        uint64_t now = clock::monotonicNs();
+        if (it->deadlineNs < now) {
+            it->deadlineNs = now + it->intervalNs; // fell behind: skip, do not burst
+        }
+        sched::armTimer(&it->timer, it->deadlineNs);
+    } else {
+        it->deadlineNs = 0;
+    }
+}
+
+uint64_t toNs(const Timeval& tv) {
+    return static_cast<uint64_t>(tv.sec) * 1'000'000'000ull + static_cast<uint64_t>(tv.usec) * 1000;
+}
+Timeval toTimeval(uint64_t ns) {
+    return Timeval{static_cast<int64_t>(ns / 1'000'000'000ull),
+                   static_cast<int64_t>((ns % 1'000'000'000ull) / 1000)};
+}
+
+Itimerval currentValue(const IntervalTimer& it) {
+    uint64_t now = clock::monotonicNs();
+    uint64_t left = it.deadlineNs > now ? it.deadlineNs - now : (it.deadlineNs != 0 ? 1000 : 0);
+    return Itimerval{toTimeval(it.intervalNs), toTimeval(left)};
+}
+
+long sysGetitimer(int which, void* out) {
+    if (which < 0 || which > 2) {
+        return -EINVAL;
+    }
+    if (!addressSpace().canWrite(reinterpret_cast<uint64_t>(out), sizeof(Itimerval))) {
+        return -EFAULT;
+    }
+    *static_cast<Itimerval*>(out) = currentValue(g_itimers[which]);
+    return 0;
+}
+
+long setItimer(int which, const Itimerval& v, Itimerval* old) {
+    if (v.value.usec < 0 || v.value.usec >= 1'000'000 || v.interval.usec < 0 ||
+        v.interval.usec >= 1'000'000 || v.value.sec < 0 || v.interval.sec < 0) {
+        return -EINVAL;
+    }
+    IntervalTimer& it = g_itimers[which];
+    if (old != nullptr) {
+        *old = currentValue(it);
+    }
+    sched::cancelTimer(&it.timer);
+    it.intervalNs = toNs(v.interval);
+    uint64_t value = toNs(v.value);
+    if (value == 0) {
+        it.deadlineNs = 0;
+        return 0;
+    }
+    it.deadlineNs = clock::monotonicNs() + value;
+    it.timer.fire = itimerFired;
+    it.timer.context = &it;
+    sched::armTimer(&it.timer, it.deadlineNs);
+    return 0;
+}
+
+long sysSetitimer(int which, const void* value, void* old) {
+    if (which < 0 || which > 2) {
+        return -EINVAL;
+    }
+    auto& as = addressSpace();
+    Itimerval v{};
+    if (value != nullptr) {
+        if (!as.canRead(reinterpret_cast<uint64_t>(value), sizeof v)) {
+            return -EFAULT;
+        }
+        v = *static_cast<const Itimerval*>(value);
+    }
+    if (old != nullptr && !as.canWrite(reinterpret_cast<uint64_t>(old), sizeof(Itimerval))) {
+        return -EFAULT;
+    }
+    return setItimer(which, v, static_cast<Itimerval*>(old));
+}
+
+long sysAlarm(unsigned seconds) {
+    Itimerval old{};
+    Itimerval v{{0, 0}, {static_cast<int64_t>(seconds), 0}};
+    setItimer(0, v, &old);
+    // Linux rounds a remaining fraction up to a whole second.
+    return old.value.sec +
+           (old.value.usec >= 500'000 || (old.value.sec == 0 && old.value.usec > 0));
 }
 
 } // namespace
 
-UK_SYSCALL(rt_sigaction, sysRtSigaction, Partial,
-           "dispositions are kept; handlers do not run yet (default actions apply)");
+UK_SYSCALL(rt_sigaction, sysRtSigaction, Implemented, "");
 UK_SYSCALL(rt_sigprocmask, sysRtSigprocmask, Implemented, "");
-UK_SYSCALL(sigaltstack, sysSigaltstack, Partial, "recorded; used once handlers run");
-UK_SYSCALL(kill, sysKill, Partial, "only the process itself exists");
-UK_SYSCALL(tkill, sysTkill, Partial, "only the process itself exists");
-UK_SYSCALL(tgkill, sysTgkill, Partial, "only the process itself exists");
+UK_SYSCALL(sigaltstack, sysSigaltstack, Implemented, "");
+UK_SYSCALL(kill, sysKill, Partial, "only the process itself exists (pid 1, 0 or -1)");
+UK_SYSCALL(tkill, sysTkill, Implemented, "");
+UK_SYSCALL(tgkill, sysTgkill, Implemented, "");
+UK_SYSCALL(rt_sigreturn, sysRtSigreturn, Implemented, "");
+UK_SYSCALL(rt_sigsuspend, sysRtSigsuspend, Implemented, "");
+UK_SYSCALL(pause, sysPause, Implemented, "");
+UK_SYSCALL(rt_sigpending, sysRtSigpending, Implemented, "");
+UK_SYSCALL(getitimer, sysGetitimer, Partial,
+           "ITIMER_VIRTUAL and ITIMER_PROF count wall-clock time (the application owns its vCPU)");
+UK_SYSCALL(setitimer, sysSetitimer, Partial,
+           "ITIMER_VIRTUAL and ITIMER_PROF count wall-clock time (the application owns its vCPU)");
+UK_SYSCALL(alarm, sysAlarm, Implemented, "");
 
 } // namespace uk::sys

@@ -1,5 +1,6 @@
 // Clocks and sleeping.
 #include "../mm/address_space.h"
+#include "../sched/scheduler.h"
 #include "../time/clock.h"
 #include "syscall.h"
 
@@ -38,10 +39,13 @@ bool readClock(int clock, uint64_t* ns) {
     case kClockMonotonicCoarse:
     case kClockBoottime:
     case kClockBoottimeAlarm:
-    // The application has the vCPU to itself, so its CPU time is the time since boot.
-    case kClockProcessCputime:
-    case kClockThreadCputime:
         *ns = clock::monotonicNs();
+        return true;
+    case kClockProcessCputime:
+        *ns = sched::processCpuNs();
+        return true;
+    case kClockThreadCputime:
+        *ns = sched::threadCpuNs(sched::current());
         return true;
     default:
         return false;
@@ -138,11 +142,18 @@ long sleepFor(int clock, int flags, const void* request, void* remain) {
         !addressSpace().canWrite(reinterpret_cast<uint64_t>(remain), sizeof(Timespec))) {
         return -EFAULT;
     }
-    // Convert to a deadline on the monotonic clock that sleepUntil() uses.
+    // A deadline on the monotonic clock, which the scheduler's timers use.
     uint64_t mono = clock::monotonicNs();
     uint64_t delay = (flags & kTimerAbstime) ? (ns > now ? ns - now : 0) : ns;
-    uint64_t deadline = delay > ~0ull - mono ? ~0ull : mono + delay;
-    clock::sleepUntil(deadline);
+    uint64_t deadline = delay > ~0ull / 2 - mono ? ~0ull / 2 : mono + delay;
+    if (sched::sleepUntil(deadline) == sched::WaitQueue::Wake::Interrupted) {
+        // EINTR with the time left (relative sleeps), as Linux reports it.
+        if (remain != nullptr && !(flags & kTimerAbstime)) {
+            uint64_t left = deadline > clock::monotonicNs() ? deadline - clock::monotonicNs() : 0;
+            *static_cast<Timespec*>(remain) = toTimespec(left);
+        }
+        return -EINTR;
+    }
     if (remain != nullptr) {
         *static_cast<Timespec*>(remain) = Timespec{0, 0};
     }
@@ -159,8 +170,7 @@ long sysClockNanosleep(int clock, int flags, const void* request, void* remain) 
 
 } // namespace
 
-UK_SYSCALL(clock_gettime, sysClockGettime, Implemented,
-           "CPU-time clocks report time since boot: the application owns its vCPU");
+UK_SYSCALL(clock_gettime, sysClockGettime, Implemented, "");
 UK_SYSCALL(clock_getres, sysClockGetres, Implemented, "");
 UK_SYSCALL(gettimeofday, sysGettimeofday, Implemented, "");
 UK_SYSCALL(time, sysTime, Implemented, "");

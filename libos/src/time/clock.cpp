@@ -1,6 +1,5 @@
 #include "clock.h"
 
-#include <uk/arch/apic.h>
 #include <uk/arch/cpu.h>
 
 namespace uk::clock {
@@ -11,7 +10,6 @@ uint64_t g_baseTsc = 0;
 uint64_t g_nsPerTickFp = 0;  // ns per tick, 32.32 fixed point
 uint64_t g_ticksPerNsFp = 0; // ticks per ns, 32.32 fixed point
 int64_t g_realtimeOffset = 0;
-bool g_sleeping = false;
 
 uint64_t mulShift(uint64_t a, uint64_t fp) {
     return static_cast<uint64_t>((static_cast<unsigned __int128>(a) * fp) >> 32);
@@ -50,32 +48,6 @@ uint64_t monotonicNs() {
 }
 uint64_t realtimeNs() {
     return monotonicNs() + static_cast<uint64_t>(g_realtimeOffset);
-}
-
-void sleepUntil(uint64_t deadlineNs, const volatile bool* interrupted) {
-    bool wereEnabled = arch::interruptsEnabled();
-    arch::disableInterrupts();
-    uint64_t deadlineTsc = g_baseTsc + nsToTsc(deadlineNs);
-    g_sleeping = true;
-    while (arch::rdtsc() < deadlineTsc && !(interrupted != nullptr && *interrupted)) {
-        arch::apic::armTimer(deadlineTsc);
-        arch::waitForInterrupt();
-    }
-    g_sleeping = false;
-    armHousekeeping();
-    if (wereEnabled) {
-        arch::enableInterrupts();
-    }
-}
-
-void armHousekeeping() {
-    arch::apic::armTimer(arch::rdtsc() + g_hz);
-}
-
-void onTimerInterrupt() {
-    if (!g_sleeping) {
-        armHousekeeping();
-    }
 }
 
 } // namespace uk::clock

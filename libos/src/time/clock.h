@@ -1,5 +1,5 @@
 // Time keeping on the TSC: CLOCK_MONOTONIC counts from boot, CLOCK_REALTIME adds the wall
-// clock read at boot. Sleeping arms the local APIC timer and halts until the deadline.
+// clock read at boot. (Sleeping and timers are the scheduler's: sched/.)
 #pragma once
 
 #include <stdint.h>
@@ -18,14 +18,5 @@ uint64_t nsToTsc(uint64_t ns);
 // The TSC value at the start of uk_boot_main: monotonic time zero.
 uint64_t bootTsc();
 void markBoot(uint64_t tsc);
-
-// Halts (interrupts on) until monotonicNs() >= deadline. Returns early if `interrupted`
-// becomes true (checked after every wake-up); may be null.
-void sleepUntil(uint64_t deadlineNs, const volatile bool* interrupted = nullptr);
-
-// A slow (1 Hz) tick while nothing else needs the timer, so that an application stuck in
-// `hlt` (musl's a_crash) is noticed. The timer interrupt calls onTimerInterrupt().
-void armHousekeeping();
-void onTimerInterrupt();
 
 } // namespace uk::clock

@@ -1,0 +1,25 @@
+#!/usr/bin/env bash
+# Threads (std::thread, mutex, condition variable, preemption) and signals (handlers,
+# siglongjmp out of SIGSEGV, interval timers, EINTR, pthread_kill, masks, sigaltstack).
+source "$(dirname "$0")/lib.sh"
+
+img=$(image threads "$PROGRAMS/threads.cpp")
+boot "$img"
+expect_status 0 "threads program"
+expect_out '^counter 160000$' "8 threads x 20000 increments under one mutex"
+expect_out '^sum 500500$' "producer/consumer over a condition variable"
+expect_out '^preemption ok: yes$' "a spinning thread is preempted"
+
+img=$(image signals "$PROGRAMS/signals.c")
+boot "$img"
+expect_status 7 "signals program (ends from its stack-overflow handler)"
+expect_out '^recovered from SIGSEGV at 0x1234$' "SIGSEGV handler with siginfo, siglongjmp out"
+expect_out '^recovered again at 0x5678$' "the signal mask is restored by siglongjmp"
+expect_out '^alarms 5$' "setitimer + pause"
+expect_out '^nanosleep r=-1 errno=Interrupted system call rem>=3s yes$' "nanosleep interrupted: EINTR and the time left"
+expect_out '^usr1 1$' "pthread_kill from another thread"
+expect_out '^usr1 while blocked 1$' "a blocked signal stays pending"
+expect_out '^pending: 1$' "sigpending shows it"
+expect_out '^usr1 after unblock 2$' "unblocking delivers it"
+expect_out '^overflow handler on alt stack: yes$' "stack overflow handled on the sigaltstack"
+finish
