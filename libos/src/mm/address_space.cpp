@@ -103,7 +103,8 @@ void AddressSpace::unmapPages(uint64_t start, uint64_t end) {
     }
 }
 
-int64_t AddressSpace::mapAnonymous(uint64_t addr, uint64_t length, uint32_t prot, uint32_t flags) {
+int64_t AddressSpace::mapAnonymous(uint64_t addr, uint64_t length, uint32_t prot, uint32_t flags,
+                                   const char* name) {
     if (length == 0 || length > kMmapTop) {
         return length == 0 ? -EINVAL : -ENOMEM;
     }
@@ -136,7 +137,7 @@ int64_t AddressSpace::mapAnonymous(uint64_t addr, uint64_t length, uint32_t prot
             }
         }
     }
-    if (vmas_.insert(addr, addr + size, prot, VmaKind::Anonymous, "[anon]") == nullptr) {
+    if (vmas_.insert(addr, addr + size, prot, VmaKind::Anonymous, name) == nullptr) {
         return -ENOMEM;
     }
     if ((flags & kMapPopulate) && prot != kProtNone && !populate(addr, addr + size)) {

@@ -24,7 +24,9 @@ public:
 
     // Linux mmap/munmap/mprotect/brk semantics for anonymous memory. Return the address or a
     // negative errno.
-    int64_t mapAnonymous(uint64_t addr, uint64_t length, uint32_t prot, uint32_t flags);
+    // `name` labels the area in fault reports and /proc/self/maps (static storage).
+    int64_t mapAnonymous(uint64_t addr, uint64_t length, uint32_t prot, uint32_t flags,
+                         const char* name = "[anon]");
     int64_t unmap(uint64_t addr, uint64_t length);
     int64_t protect(uint64_t addr, uint64_t length, uint32_t prot);
     uint64_t brk(uint64_t request);
