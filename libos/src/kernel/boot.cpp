@@ -1,4 +1,5 @@
 // uk_boot_main: from the PVH entry (boot.S) to the application's first instruction.
+#include <uk/arch/acpi.h>
 #include <uk/arch/apic.h>
 #include <uk/arch/boot_info.h>
 #include <uk/arch/cpu.h>
@@ -15,6 +16,7 @@
 #include "../tty/console.h"
 #include "cmdline.h"
 #include "log.h"
+#include "machine.h"
 #include "memory.h"
 
 namespace uk {
@@ -101,6 +103,9 @@ extern "C" [[noreturn]] void uk_boot_main(uint64_t startInfoPhys) {
     }
 
     const char* tscHint = g_cmdline.value(image::kOptTscHz);
+    machine::setCpuCount(arch::acpi::countCpus(g_boot.rsdp, memory::mapFirmware));
+    log::info("cpus: %d (application threads run on the first)", machine::cpuCount());
+
     arch::TscInfo tsc = arch::discoverTscFrequency(tscHint != nullptr ? parseDecimal(tscHint) : 0);
     if (tsc.hz == 0) {
         log::panic("cannot determine the TSC frequency: no CPUID leaf, kvmclock or PIT");

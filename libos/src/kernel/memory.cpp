@@ -235,6 +235,27 @@ uint64_t mapDevice(uint64_t phys, uint64_t size) {
     return va + (phys - base);
 }
 
+const void* mapFirmware(uint64_t phys, uint64_t size) {
+    // Firmware tables are few and small; a window per call range, reusing pages already
+    // mapped in the direct map when the range is RAM.
+    uint64_t base = alignDown(phys, kPage);
+    uint64_t len = alignUp(phys + size, kPage) - base;
+    uint64_t pa;
+    bool direct = true;
+    for (uint64_t off = 0; off < len && direct; off += kPage) {
+        direct = g_kernelPt.query(arch::kDirectMapBase + base + off, &pa, nullptr);
+    }
+    if (direct) {
+        return arch::physToVirt(phys);
+    }
+    uint64_t va = g_nextMmio;
+    if (!g_kernelPt.map(va, base, len, arch::kMapGlobal)) {
+        return nullptr;
+    }
+    g_nextMmio += len + kPage;
+    return reinterpret_cast<const void*>(va + (phys - base));
+}
+
 bool allocKernelStack(uint64_t size, Stack* out) {
     size = alignUp(size, kPage);
     uint64_t guard = g_nextStack;

@@ -33,6 +33,9 @@ uint64_t allocZeroedFrame();
 
 // Maps device registers (uncached) and returns their virtual address.
 uint64_t mapDevice(uint64_t phys, uint64_t size);
+// Maps firmware memory (ACPI tables) read-only and returns where; nullptr on failure. Pages
+// already mapped by an earlier call are reused.
+const void* mapFirmware(uint64_t phys, uint64_t size);
 
 struct Stack {
     uint64_t bottom; // lowest usable address; the page below is an unmapped guard

@@ -5,6 +5,7 @@
 
 #include "../app/process.h"
 #include "../kernel/log.h"
+#include "../kernel/machine.h"
 #include "../kernel/signals.h"
 #include "../mm/address_space.h"
 #include "../sched/futex.h"
@@ -355,19 +356,25 @@ long sysSchedYield() {
     return 0;
 }
 
-// The application runs on one CPU: the mask has exactly CPU 0.
+// The mask holds every vCPU of the VM (what the application may size its thread pools by).
 long sysSchedGetaffinity(int pid, size_t size, void* mask) {
     if (pid != 0 && sched::findThread(pid) == nullptr) {
         return -ESRCH;
     }
-    if (size < 8 || size % 8 != 0) {
+    int cpus = machine::cpuCount();
+    size_t bytes = ((static_cast<size_t>(cpus) + 63) / 64) * 8;
+    if (size < bytes || size % 8 != 0) {
         return -EINVAL;
     }
-    if (!addressSpace().canWrite(reinterpret_cast<uint64_t>(mask), 8)) {
+    if (!addressSpace().canWrite(reinterpret_cast<uint64_t>(mask), bytes)) {
         return -EFAULT;
     }
-    *static_cast<uint64_t*>(mask) = 1;
-    return 8;
+    auto* words = static_cast<uint64_t*>(mask);
+    for (size_t w = 0; w < bytes / 8; ++w) {
+        int inWord = cpus - static_cast<int>(w * 64);
+        words[w] = inWord >= 64 ? ~0ull : (1ull << inWord) - 1;
+    }
+    return static_cast<long>(bytes);
 }
 
 long sysSchedSetaffinity(int pid, size_t size, const void* mask) {
@@ -430,7 +437,7 @@ UK_SYSCALL(futex, sysFutex, Partial,
            "WAIT, WAKE, REQUEUE, CMP_REQUEUE, WAKE_OP, WAIT_BITSET, WAKE_BITSET; no PI futexes");
 UK_SYSCALL(sched_yield, sysSchedYield, Implemented, "");
 UK_SYSCALL(sched_getaffinity, sysSchedGetaffinity, Partial,
-           "the application runs on one vCPU: the mask is CPU 0");
+           "reports the VM's vCPUs; threads run on the first one for now");
 UK_SYSCALL(sched_setaffinity, sysSchedSetaffinity, Partial, "only masks that include CPU 0");
 UK_SYSCALL(sched_getscheduler, sysSchedGetscheduler, Implemented, "");
 UK_SYSCALL(sched_setscheduler, sysSchedSetscheduler, Partial,
