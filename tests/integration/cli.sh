@@ -2,7 +2,7 @@
 # The command line: help, bad input, timeouts, the standalone QEMU command.
 source "$(dirname "$0")/lib.sh"
 
-for cmd in "" build run; do
+for cmd in "" build run pack; do
     set +e
     out=$("$UK" $cmd --help 2>&1)
     st=$?

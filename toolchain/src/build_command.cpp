@@ -9,19 +9,15 @@
 #include <cstdlib>
 #include <string_view>
 
+#include "command_output.h"
 #include "deferred_signals.h"
-
-#include <uk/support/text.h>
 
 namespace uk::toolchain {
 
 namespace {
 
-// "uk build: error: " before every line of `message`.
 void printError(std::string_view message) {
-    for (std::string_view line : text::splitLines(message)) {
-        std::fprintf(stderr, "uk build: error: %.*s\n", static_cast<int>(line.size()), line.data());
-    }
+    printCommandError("build", message);
 }
 
 } // namespace

@@ -16,56 +16,13 @@
 #include <cstring>
 #include <thread>
 
+#include "build_steps.h"
+
 namespace uk::toolchain {
 
 namespace stdfs = std::filesystem;
 
 namespace {
-
-// A unique file next to the output that the linker writes and a successful build renames
-// onto the output, so the output is never seen half-written and a failed build leaves it
-// as it was. Removed unless committed.
-class PendingOutput {
-public:
-    explicit PendingOutput(const stdfs::path& output) : output_(output) {
-        stdfs::path dir = output.has_parent_path() ? output.parent_path() : stdfs::path(".");
-        std::string pattern = (dir / ("." + output.filename().string() + ".tmp-XXXXXX")).string();
-        int fd = ::mkstemp(pattern.data());
-        if (fd < 0) {
-            throwErrno("cannot write " + output.string());
-        }
-        ::close(fd);
-        path_ = pattern;
-    }
-    ~PendingOutput() {
-        if (!committed_) {
-            ::unlink(path_.c_str());
-        }
-    }
-    PendingOutput(const PendingOutput&) = delete;
-    PendingOutput& operator=(const PendingOutput&) = delete;
-
-    const stdfs::path& path() const { return path_; }
-    void commit() {
-        fs::replaceFile(path_, output_);
-        committed_ = true;
-    }
-
-private:
-    stdfs::path output_;
-    stdfs::path path_;
-    bool committed_ = false;
-};
-
-ToolFailed toolFailed(const std::vector<std::string>& argv, const proc::Exit& exit) {
-    const std::string tool = stdfs::path(argv.front()).filename().string();
-    if (!exit.exited()) {
-        return ToolFailed(tool + " was killed by signal " + std::to_string(exit.signal) + " (" +
-                              strsignal(exit.signal) + ")",
-                          exit);
-    }
-    return ToolFailed(tool + " failed with exit status " + std::to_string(exit.code), exit);
-}
 
 unsigned defaultJobs() {
     return std::max(1u, std::thread::hardware_concurrency());

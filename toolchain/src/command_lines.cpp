@@ -30,6 +30,20 @@ void addCodeGeneration(std::vector<std::string>& cmd, const BuildOptions& o) {
     cmd.push_back("-fdata-sections");
 }
 
+// ld.lld's flags for every uk image, up to the inputs.
+std::vector<std::string> imageLinkStart(const Toolchain& t, bool ehFrameHdr) {
+    std::vector<std::string> cmd = {t.lld.string(), "-static", "--gc-sections"};
+    if (ehFrameHdr) {
+        cmd.push_back("--eh-frame-hdr");
+    }
+    cmd.insert(cmd.end(), {"-z", "noexecstack",
+                           // Monitors copy segments into guest memory instead of mapping the
+                           // file, so the file needs no page alignment: packing it keeps a C
+                           // hello ~20 KB smaller.
+                           "-z", "max-page-size=16", "-T", t.linkerScript().string()});
+    return cmd;
+}
+
 } // namespace
 
 bool needsCxxRuntime(const BuildOptions& options) {
@@ -76,13 +90,8 @@ std::vector<std::string> compileCommand(const Toolchain& t, const BuildOptions& 
 
 std::vector<std::string> linkCommand(const Toolchain& t, const BuildOptions& o,
                                      const LinkStep& step) {
-    std::vector<std::string> cmd = {
-        t.lld.string(), "-static", "--gc-sections",
-        // Without .eh_frame_hdr libunwind finds no unwind tables and every throw terminates.
-        "--eh-frame-hdr", "-z", "noexecstack",
-        // Monitors copy segments into guest memory instead of mapping the file, so the file
-        // needs no page alignment: packing it keeps a C hello ~20 KB smaller.
-        "-z", "max-page-size=16", "-T", t.linkerScript().string()};
+    // Without .eh_frame_hdr libunwind finds no unwind tables and every throw terminates.
+    std::vector<std::string> cmd = imageLinkStart(t, /*ehFrameHdr=*/true);
     if (o.strip) {
         cmd.push_back("--strip-all");
     }
@@ -124,6 +133,15 @@ std::vector<std::string> linkCommand(const Toolchain& t, const BuildOptions& o,
     // object's file name (uk-libos.o).
     cmd.push_back(t.libosObject().string());
     cmd.push_back(step.configObject.string());
+    return cmd;
+}
+
+std::vector<std::string> packLinkCommand(const Toolchain& t, const PackLinkStep& step) {
+    // No application: no crt files, no libc. The library OS loads the program from the
+    // embedded root file system (its _start reference is weak and stays 0).
+    std::vector<std::string> cmd = imageLinkStart(t, /*ehFrameHdr=*/false);
+    cmd.insert(cmd.end(), {"-o", step.output.string(), t.libosObject().string(),
+                           step.configObject.string(), step.initrdObject.string()});
     return cmd;
 }
 

@@ -12,8 +12,9 @@ namespace uk::toolchain {
 
 namespace {
 
-void padTo(std::string& out, size_t alignment) {
-    out.append((alignment - out.size() % alignment) % alignment, '\0');
+// Pads `out`, which starts at file offset `base`, so the file's next byte is aligned.
+void padTo(std::string& out, uint64_t base, uint64_t alignment) {
+    out.append((alignment - (base + out.size()) % alignment) % alignment, '\0');
 }
 
 // Section indices, in the order of the section header table.
@@ -21,8 +22,8 @@ enum Section : uint16_t { kNull, kData, kNoteStack, kSymtab, kStrtab, kShstrtab,
 
 } // namespace
 
-std::string makeDataObject(std::string_view sectionName, std::string_view contents,
-                           unsigned alignment) {
+std::string dataObjectPrefix(std::string_view sectionName, uint64_t contentSize,
+                             unsigned alignment) {
     if (alignment == 0 || !std::has_single_bit(alignment)) {
         throw Error("internal error: section alignment must be a power of two");
     }
@@ -41,50 +42,50 @@ std::string makeDataObject(std::string_view sectionName, std::string_view conten
     sections[kStrtab].sh_name = addName(".strtab");
     sections[kShstrtab].sh_name = addName(".shstrtab");
 
-    std::string file(sizeof(Elf64_Ehdr), '\0'); // the header is filled in last
-
-    padTo(file, alignment);
-    Elf64_Shdr& data = sections[kData];
-    data.sh_type = SHT_PROGBITS;
-    data.sh_flags = SHF_ALLOC;
-    data.sh_offset = file.size();
-    data.sh_size = contents.size();
-    data.sh_addralign = alignment;
-    file.append(contents);
-
-    Elf64_Shdr& noteStack = sections[kNoteStack];
-    noteStack.sh_type = SHT_PROGBITS;
-    noteStack.sh_offset = file.size();
-    noteStack.sh_addralign = 1;
+    // Layout: ELF header, section header table, the small tables, then the data. Every
+    // offset is known before the data is, so the data can be streamed into the file last.
+    const uint64_t tablesOffset = sizeof(Elf64_Ehdr) + kCount * sizeof(Elf64_Shdr);
+    std::string tables;
 
     // A symbol table with only the mandatory null symbol: some tools reject objects
     // that have none at all.
-    padTo(file, alignof(Elf64_Sym));
     Elf64_Shdr& symtab = sections[kSymtab];
     symtab.sh_type = SHT_SYMTAB;
-    symtab.sh_offset = file.size();
+    symtab.sh_offset = tablesOffset + tables.size();
     symtab.sh_size = sizeof(Elf64_Sym);
     symtab.sh_link = kStrtab;
     symtab.sh_info = 1; // index of the first non-local symbol
     symtab.sh_addralign = alignof(Elf64_Sym);
     symtab.sh_entsize = sizeof(Elf64_Sym);
-    appendBytes(file, Elf64_Sym{});
+    appendBytes(tables, Elf64_Sym{});
 
     Elf64_Shdr& strtab = sections[kStrtab];
     strtab.sh_type = SHT_STRTAB;
-    strtab.sh_offset = file.size();
+    strtab.sh_offset = tablesOffset + tables.size();
     strtab.sh_size = 1;
     strtab.sh_addralign = 1;
-    file.push_back('\0');
+    tables.push_back('\0');
 
     Elf64_Shdr& names = sections[kShstrtab];
     names.sh_type = SHT_STRTAB;
-    names.sh_offset = file.size();
+    names.sh_offset = tablesOffset + tables.size();
     names.sh_size = shstrtab.size();
     names.sh_addralign = 1;
-    file.append(shstrtab);
+    tables.append(shstrtab);
 
-    padTo(file, alignof(Elf64_Shdr));
+    Elf64_Shdr& noteStack = sections[kNoteStack];
+    noteStack.sh_type = SHT_PROGBITS;
+    noteStack.sh_offset = tablesOffset + tables.size();
+    noteStack.sh_addralign = 1;
+
+    padTo(tables, tablesOffset, alignment);
+    Elf64_Shdr& data = sections[kData];
+    data.sh_type = SHT_PROGBITS;
+    data.sh_flags = SHF_ALLOC;
+    data.sh_offset = tablesOffset + tables.size();
+    data.sh_size = contentSize;
+    data.sh_addralign = alignment;
+
     Elf64_Ehdr header{};
     std::memcpy(header.e_ident, ELFMAG, SELFMAG);
     header.e_ident[EI_CLASS] = ELFCLASS64;
@@ -94,15 +95,26 @@ std::string makeDataObject(std::string_view sectionName, std::string_view conten
     header.e_type = ET_REL;
     header.e_machine = EM_X86_64;
     header.e_version = EV_CURRENT;
-    header.e_shoff = file.size();
+    header.e_shoff = sizeof(Elf64_Ehdr);
     header.e_ehsize = sizeof(Elf64_Ehdr);
     header.e_shentsize = sizeof(Elf64_Shdr);
     header.e_shnum = kCount;
     header.e_shstrndx = kShstrtab;
+
+    std::string file;
+    file.reserve(tablesOffset + tables.size());
+    appendBytes(file, header);
     for (const auto& section : sections) {
         appendBytes(file, section);
     }
-    std::memcpy(file.data(), &header, sizeof header);
+    file += tables;
+    return file;
+}
+
+std::string makeDataObject(std::string_view sectionName, std::string_view contents,
+                           unsigned alignment) {
+    std::string file = dataObjectPrefix(sectionName, contents.size(), alignment);
+    file.append(contents);
     return file;
 }
 

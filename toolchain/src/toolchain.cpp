@@ -75,9 +75,11 @@ std::vector<RequiredFile> requiredFiles(const Toolchain& t, bool cxx) {
     return files;
 }
 
-void Toolchain::validate(bool cxx) const {
+namespace {
+
+void throwIfMissing(const std::vector<RequiredFile>& files) {
     std::string missing;
-    for (const auto& file : requiredFiles(*this, cxx)) {
+    for (const auto& file : files) {
         if (!isFile(file.path)) {
             missing += (missing.empty() ? "" : "\n") + file.path.string() + " not found (" +
                        file.provider + ")";
@@ -86,6 +88,24 @@ void Toolchain::validate(bool cxx) const {
     if (!missing.empty()) {
         throw Error(missing);
     }
+}
+
+} // namespace
+
+std::vector<RequiredFile> requiredPackFiles(const Toolchain& t) {
+    return {
+        {t.lld, debianPackage("lld")},
+        {t.libosObject(), kBuiltByUk},
+        {t.linkerScript(), kBuiltByUk},
+    };
+}
+
+void Toolchain::validate(bool cxx) const {
+    throwIfMissing(requiredFiles(*this, cxx));
+}
+
+void Toolchain::validateForPack() const {
+    throwIfMissing(requiredPackFiles(*this));
 }
 
 stdfs::path findResourceDir(const stdfs::path& executable, const char* overrideDir) {

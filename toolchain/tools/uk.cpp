@@ -19,6 +19,8 @@ struct Command {
 
 const Command kCommands[] = {
     {"build", "compile C/C++ sources into a bootable unikernel image", uk::toolchain::buildCommand},
+    {"pack", "pack a directory tree and a program in it into a bootable image",
+     uk::toolchain::packCommand},
     {"run", "boot an image under QEMU and return the application's exit status",
      uk::loader::runCommand},
 };

@@ -75,6 +75,9 @@ inline constexpr char kBacktracePrefix[] = "[uk]   #";
 //
 // All integers are little endian. Repeated records keep their order (argv order, env order).
 inline constexpr char kConfigSection[] = ".uk.config";
+// The root file system `uk pack` embeds: a cpio "newc" archive in its own allocated section
+// (see docs/image-format.md). A root file system passed at run time (-initrd) wins.
+inline constexpr char kInitrdSection[] = ".uk.initrd";
 inline constexpr char kConfigMagic[8] = {'U', 'K', 'C', 'O', 'N', 'F', 'I', 'G'};
 inline constexpr uint32_t kConfigVersion = 1;
 

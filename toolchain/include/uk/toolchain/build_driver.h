@@ -10,25 +10,10 @@
 #include <uk/toolchain/build_options.h>
 #include <uk/toolchain/command_lines.h>
 #include <uk/toolchain/command_runner.h>
+#include <uk/toolchain/errors.h>
 #include <uk/toolchain/toolchain.h>
 
 namespace uk::toolchain {
-
-// A compiler or the linker failed; it has already printed its diagnostics.
-class ToolFailed : public Error {
-public:
-    ToolFailed(const std::string& message, proc::Exit exit) : Error(message), exit_(exit) {}
-    const proc::Exit& exit() const { return exit_; }
-
-private:
-    proc::Exit exit_;
-};
-
-// The build stopped because `cancelled` (see BuildDriver) turned true.
-class BuildCancelled : public Error {
-public:
-    BuildCancelled() : Error("build cancelled") {}
-};
 
 class BuildDriver {
 public:

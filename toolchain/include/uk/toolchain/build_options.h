@@ -7,7 +7,7 @@
 #include <string>
 #include <vector>
 
-#include <uk/support/error.h>
+#include <uk/toolchain/errors.h>
 #include <uk/toolchain/image_config.h>
 
 namespace uk::toolchain {
@@ -38,12 +38,6 @@ struct BuildOptions {
 // The name an image's program is started as (its argv[0]) unless --name says otherwise: the
 // output file name without its extension (hello.img -> hello).
 std::string defaultImageName(const std::filesystem::path& output);
-
-// A command-line mistake: reported with a pointer to --help, exit status 2.
-class UsageError : public Error {
-public:
-    using Error::Error;
-};
 
 struct ParsedBuildArguments {
     BuildOptions options;

@@ -1,5 +1,5 @@
-// The clang and ld.lld command lines `uk build` runs. Pure functions of the toolchain and
-// the options, so tests can check them without running anything.
+// The clang and ld.lld command lines `uk build` and `uk pack` run. Pure functions of the
+// toolchain and the options, so tests can check them without running anything.
 #pragma once
 
 #include <filesystem>
@@ -35,6 +35,14 @@ struct LinkStep {
     bool cxx = false; // link libc++, libc++abi, libunwind and uk's runtime for them
 };
 
+// An image without an application (`uk pack`): the library OS loads the program from the
+// root file system embedded in the image.
+struct PackLinkStep {
+    std::filesystem::path configObject; // holds the .uk.config section
+    std::filesystem::path initrdObject; // holds the .uk.initrd section
+    std::filesystem::path output;
+};
+
 // The target name the compile steps' depfiles use, so they can be merged (see depfile.h).
 inline constexpr char kDepfileTarget[] = "uk-object";
 
@@ -43,6 +51,8 @@ std::vector<std::string> compileCommand(const Toolchain& toolchain, const BuildO
 
 std::vector<std::string> linkCommand(const Toolchain& toolchain, const BuildOptions& options,
                                      const LinkStep& step);
+
+std::vector<std::string> packLinkCommand(const Toolchain& toolchain, const PackLinkStep& step);
 
 // Whether an image built from `options` needs the C++ runtime: it has a C++ source, or
 // --cxx-runtime asked for it.

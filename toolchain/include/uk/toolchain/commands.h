@@ -10,4 +10,8 @@ namespace uk::toolchain {
 // status; prints errors as "uk build: error: ..." on stderr.
 int buildCommand(const std::vector<std::string>& args);
 
+// `uk pack DIR -o IMAGE [options] -- /PROGRAM [ARGS...]`. `args` excludes "uk" and "pack".
+// Returns 0, 1 on failure (printed as "uk pack: error: ..."), 2 for usage errors.
+int packCommand(const std::vector<std::string>& args);
+
 } // namespace uk::toolchain

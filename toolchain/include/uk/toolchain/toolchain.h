@@ -39,6 +39,8 @@ struct Toolchain {
     // Throws uk::Error naming every file a C (or, with `cxx`, a C++) image needs that is
     // missing, one per line, each with the Debian package that provides it.
     void validate(bool cxx) const;
+    // The same for `uk pack`, which needs only ld.lld and uk's own files.
+    void validateForPack() const;
 };
 
 // A file a build needs and where it comes from.
@@ -47,6 +49,7 @@ struct RequiredFile {
     std::string provider; // e.g. "Debian package: musl-dev"
 };
 std::vector<RequiredFile> requiredFiles(const Toolchain& toolchain, bool cxx);
+std::vector<RequiredFile> requiredPackFiles(const Toolchain& toolchain);
 
 // uk's resource directory: `overrideDir` (the UK_RESOURCE_DIR environment variable) when
 // set and non-empty, else <directory of `executable`>/../lib/uk. Throws uk::Error saying
