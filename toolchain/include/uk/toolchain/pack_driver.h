@@ -8,11 +8,11 @@
 #include <cstdint>
 #include <functional>
 
+#include <uk/image_format.h>
 #include <uk/toolchain/command_lines.h>
 #include <uk/toolchain/errors.h>
 #include <uk/toolchain/pack_options.h>
 #include <uk/toolchain/toolchain.h>
-#include <uk/image_format.h>
 #include <uk/toolchain/tree_packer.h>
 
 namespace uk::toolchain {
