@@ -150,6 +150,10 @@ std::vector<std::string> QemuCommandBuilder::argv(const std::string& qemuProgram
              "-device", "isa-debugcon,iobase=0xe9,chardev=ukctl"});
     }
     add({"-kernel", std::filesystem::absolute(options_.image).lexically_normal().string()});
+    if (!options_.initrd.empty()) {
+        // QEMU hands it to the guest as the first PVH module.
+        add({"-initrd", std::filesystem::absolute(options_.initrd).lexically_normal().string()});
+    }
     std::string cmdline = kernelCommandLine();
     if (!cmdline.empty()) {
         add({"-append", cmdline});

@@ -8,6 +8,7 @@
 #include <cerrno>
 #include <chrono>
 #include <cstdio>
+#include <cstring>
 
 #include <uk/loader/exit_status.h>
 #include <uk/loader/host.h>
@@ -86,8 +87,29 @@ bool shouldRetryWithTcg(const RunOptions& options, Accel accel, const VmOutcome&
            !outcome.timedOut && outcome.stoppedBySignal == 0 && outcome.inputReplayable;
 }
 
+// QEMU's own message for a bad -initrd is vague; say which file and why first.
+void checkInitrd(const std::filesystem::path& initrd) {
+    if (initrd.empty()) {
+        return;
+    }
+    std::error_code ec;
+    auto status = std::filesystem::status(initrd, ec);
+    if (ec || !std::filesystem::exists(status)) {
+        throw Error("--initrd: " + initrd.string() + ": no such file");
+    }
+    if (!std::filesystem::is_regular_file(status)) {
+        throw Error("--initrd: " + initrd.string() + ": not a regular file");
+    }
+    std::FILE* f = std::fopen(initrd.c_str(), "rb");
+    if (f == nullptr) {
+        throw Error("--initrd: cannot read " + initrd.string() + ": " + std::strerror(errno));
+    }
+    std::fclose(f);
+}
+
 int run(const RunOptions& options) {
     ImageProbe::probe(options.image);
+    checkInitrd(options.initrd);
     if (options.printCommand) {
         // auto stays auto: the script may run on another host.
         QemuCommandBuilder builder(options, options.accel);

@@ -256,6 +256,11 @@ RunOptions parseRunOptions(const std::vector<std::string>& args) {
         } else if (is(w, "--timeout")) {
             o.timeoutText = valueOf(w, "--timeout");
             o.timeout = parseTimeout(o.timeoutText);
+        } else if (is(w, "--initrd")) {
+            o.initrd = valueOf(w, "--initrd");
+            if (o.initrd.empty()) {
+                throw UsageError("--initrd: expected the path of a cpio (newc) archive");
+            }
         } else if (is(w, "--qemu")) {
             o.qemu = valueOf(w, "--qemu");
             if (o.qemu.empty()) {
@@ -300,6 +305,8 @@ options:
                      read-write, otherwise tcg, QEMU's emulator)
   --machine TYPE     microvm, q35 or pc (default microvm, the fastest to boot)
   --timeout SECONDS  stop the VM after SECONDS (decimals allowed) and exit with 124
+  --initrd FILE      a cpio archive (newc, as `cpio -o -H newc` writes) to unpack as the
+                     root file system, instead of the one embedded in the image (if any)
   -e, --env NAME=VALUE
                      set an environment variable in the application (repeatable);
                      -e NAME passes uk run's own value of NAME, if set

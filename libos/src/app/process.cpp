@@ -14,6 +14,7 @@
 #include "../random/entropy.h"
 #include "../sched/scheduler.h"
 #include "../time/clock.h"
+#include "../vfs/system.h"
 #include "initial_stack.h"
 
 extern "C" {
@@ -179,7 +180,8 @@ void start(const CommandLine& cmdline) {
             putEnv(envp, &envc, o + k + 1);
         }
     }
-    (void)workdir; // every path is "/" until the file system arrives
+    vfs::setInitialWorkdir(workdir);
+    vfs::setProgramArguments(argv, argc, envp, envc);
 
     // Auxiliary vector.
     static elf::Phdr phdrs[16];

@@ -14,6 +14,7 @@
 #include "../syscalls/dispatch.h"
 #include "../time/clock.h"
 #include "../tty/console.h"
+#include "../vfs/system.h"
 #include "cmdline.h"
 #include "log.h"
 #include "machine.h"
@@ -142,6 +143,7 @@ extern "C" [[noreturn]] void uk_boot_main(uint64_t startInfoPhys) {
 
     log::info("random: seeded from %s", random::seedAtBoot(g_cmdline));
     sys::initDispatch(g_cmdline.has(image::kOptStrace));
+    vfs::mountRootFs(g_boot);
 
     const auto& img = memory::image();
     mm::addressSpace().init(img.appStart, img.appTextEnd, img.appDataStart, img.appEnd);

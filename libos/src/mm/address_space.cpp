@@ -7,6 +7,7 @@
 #include "../kernel/log.h"
 #include "../kernel/memory.h"
 #include "../syscalls/errno.h"
+#include "vma_backing.h"
 
 namespace uk::mm {
 
@@ -86,7 +87,53 @@ AddressSpace::Fault AddressSpace::handleFault(uint64_t addr, bool write, bool ex
         // (cannot happen unless the tables and areas diverged).
         return Fault::Denied;
     }
+    if (v->kind == VmaKind::File) {
+        return mapFilePage(v, va) ? Fault::Handled : Fault::OutOfMemory;
+    }
     return mapZeroPage(va, v->prot) ? Fault::Handled : Fault::OutOfMemory;
+}
+
+bool AddressSpace::mapFilePage(const Vma* v, uint64_t va) {
+    uint64_t index = (v->offset + (va - v->start)) / kPage;
+    auto& pt = memory::kernelPageTable();
+    if (v->backing->shared()) {
+        uint64_t frame = v->backing->sharedFrame(index);
+        if (frame == 0 || !pt.map(va, frame, kPage, mapFlagsFor(v->prot))) {
+            return false;
+        }
+    } else {
+        uint64_t frame = memory::frames().alloc();
+        if (frame == mm::PageAllocator::kNoFrame) {
+            return false;
+        }
+        v->backing->copyPage(index, arch::physToVirt(frame));
+        if (!pt.map(va, frame, kPage, mapFlagsFor(v->prot))) {
+            memory::frames().free(frame);
+            return false;
+        }
+    }
+    ++resident_;
+    return true;
+}
+
+void AddressSpace::unmapSharedFilePages(uint64_t start, uint64_t end) {
+    auto& pt = memory::kernelPageTable();
+    for (const Vma* v = vmas_.find(start); v != nullptr && v->start < end; v = v->next) {
+        if (v->backing == nullptr || !v->backing->shared()) {
+            continue;
+        }
+        uint64_t lo = v->start > start ? v->start : start;
+        uint64_t hi = v->end < end ? v->end : end;
+        for (uint64_t va = lo; va < hi; va += kPage) {
+            uint64_t pa;
+            if (pt.unmap(va, &pa)) {
+                arch::invlpg(va);
+                if (resident_ > 0) {
+                    --resident_;
+                }
+            }
+        }
+    }
 }
 
 void AddressSpace::unmapPages(uint64_t start, uint64_t end) {
@@ -103,12 +150,7 @@ void AddressSpace::unmapPages(uint64_t start, uint64_t end) {
     }
 }
 
-int64_t AddressSpace::mapAnonymous(uint64_t addr, uint64_t length, uint32_t prot, uint32_t flags,
-                                   const char* name) {
-    if (length == 0 || length > kMmapTop) {
-        return length == 0 ? -EINVAL : -ENOMEM;
-    }
-    uint64_t size = pageUp(length);
+int64_t AddressSpace::place(uint64_t addr, uint64_t size, uint32_t flags) {
     bool fixed = flags & (kMapFixed | kMapFixedNoReplace);
     if (fixed) {
         if (addr % kPage != 0) {
@@ -137,7 +179,45 @@ int64_t AddressSpace::mapAnonymous(uint64_t addr, uint64_t length, uint32_t prot
             }
         }
     }
+    return static_cast<int64_t>(addr);
+}
+
+int64_t AddressSpace::mapAnonymous(uint64_t addr, uint64_t length, uint32_t prot, uint32_t flags,
+                                   const char* name) {
+    if (length == 0 || length > kMmapTop) {
+        return length == 0 ? -EINVAL : -ENOMEM;
+    }
+    uint64_t size = pageUp(length);
+    int64_t at = place(addr, size, flags);
+    if (at < 0) {
+        return at;
+    }
+    addr = static_cast<uint64_t>(at);
     if (vmas_.insert(addr, addr + size, prot, VmaKind::Anonymous, name) == nullptr) {
+        return -ENOMEM;
+    }
+    if ((flags & kMapPopulate) && prot != kProtNone && !populate(addr, addr + size)) {
+        unmap(addr, size);
+        return -ENOMEM;
+    }
+    return static_cast<int64_t>(addr);
+}
+
+int64_t AddressSpace::mapFile(uint64_t addr, uint64_t length, uint32_t prot, uint32_t flags,
+                              VmaBacking* backing, uint64_t offset, const char* name) {
+    if (length == 0 || length > kMmapTop) {
+        return length == 0 ? -EINVAL : -ENOMEM;
+    }
+    uint64_t size = pageUp(length);
+    if (offset % kPage != 0 || offset + size < offset) {
+        return -EINVAL;
+    }
+    int64_t at = place(addr, size, flags);
+    if (at < 0) {
+        return at;
+    }
+    addr = static_cast<uint64_t>(at);
+    if (vmas_.insert(addr, addr + size, prot, VmaKind::File, name, backing, offset) == nullptr) {
         return -ENOMEM;
     }
     if ((flags & kMapPopulate) && prot != kProtNone && !populate(addr, addr + size)) {
@@ -155,6 +235,9 @@ int64_t AddressSpace::unmap(uint64_t addr, uint64_t length) {
     if (end < addr || end > arch::kUserTop) {
         return -EINVAL;
     }
+    // Shared file pages leave first (if removing the areas then fails, they fault back in
+    // from the file); what is left belongs to the mapping and is freed.
+    unmapSharedFilePages(addr, end);
     if (!vmas_.remove(addr, end)) {
         return -ENOMEM;
     }
@@ -222,7 +305,7 @@ int64_t AddressSpace::remap(uint64_t oldAddr, uint64_t oldSize, uint64_t newSize
     oldSize = pageUp(oldSize);
     newSize = pageUp(newSize);
     if (newSize == 0 || oldSize == 0) {
-        return -EINVAL; // size 0 would duplicate a shared mapping; we have none
+        return -EINVAL; // size 0 would duplicate a shared mapping: not supported
     }
     const Vma* v = vmas_.find(oldAddr);
     if (v == nullptr || oldAddr + oldSize > v->end || v->kind == VmaKind::Image ||
@@ -232,6 +315,10 @@ int64_t AddressSpace::remap(uint64_t oldAddr, uint64_t oldSize, uint64_t newSize
     uint32_t prot = v->prot;
     VmaKind kind = v->kind;
     const char* name = v->name;
+    // A file area keeps its backing; offsets continue from where oldAddr is in the file.
+    VmaBacking* backing = v->backing;
+    uint64_t offset = v->offset + (oldAddr - v->start);
+    bool sharedFile = backing != nullptr && backing->shared();
     if (!(flags & kMremapFixed)) {
         if (newSize <= oldSize) {
             if (newSize < oldSize) {
@@ -240,7 +327,8 @@ int64_t AddressSpace::remap(uint64_t oldAddr, uint64_t oldSize, uint64_t newSize
             return static_cast<int64_t>(oldAddr);
         }
         if (vmas_.isFree(oldAddr + oldSize, oldAddr + newSize) && oldAddr + newSize <= kMmapTop) {
-            if (vmas_.insert(oldAddr + oldSize, oldAddr + newSize, prot, kind, name) == nullptr) {
+            if (vmas_.insert(oldAddr + oldSize, oldAddr + newSize, prot, kind, name, backing,
+                             offset + oldSize) == nullptr) {
                 return -ENOMEM;
             }
             return static_cast<int64_t>(oldAddr);
@@ -260,7 +348,8 @@ int64_t AddressSpace::remap(uint64_t oldAddr, uint64_t oldSize, uint64_t newSize
         unmap(newAddr, newSize);
     }
     if (vmas_.insert(newAddr, newAddr + newSize, prot,
-                     kind == VmaKind::Heap ? VmaKind::Anonymous : kind, name) == nullptr) {
+                     kind == VmaKind::Heap ? VmaKind::Anonymous : kind, name, backing,
+                     offset) == nullptr) {
         return -ENOMEM;
     }
     // Move the translations; the frames (and so the contents) stay where they are.
@@ -272,7 +361,9 @@ int64_t AddressSpace::remap(uint64_t oldAddr, uint64_t oldSize, uint64_t newSize
         if (pt.unmap(oldAddr + off, &pa)) {
             arch::invlpg(oldAddr + off);
             if (!pt.map(newAddr + off, pa, kPage, flagsNow)) {
-                memory::frames().free(pa);
+                if (!sharedFile) {
+                    memory::frames().free(pa); // a shared page stays with its file
+                }
                 --resident_;
             }
         }
@@ -292,6 +383,9 @@ int64_t AddressSpace::discard(uint64_t addr, uint64_t length) {
     if (!vmas_.covers(addr, end, kProtNone)) {
         return -ENOMEM;
     }
+    // Shared file pages just leave the page tables (they fault back in from the file);
+    // private pages are freed (anonymous ones read back as zeros, file ones as the file).
+    unmapSharedFilePages(addr, end);
     for (uint64_t va = addr; va < end; va += kPage) {
         const Vma* v = vmas_.find(va);
         if (v != nullptr && v->kind != VmaKind::Image) {
@@ -331,7 +425,8 @@ bool AddressSpace::populate(uint64_t start, uint64_t end) {
             continue;
         }
         const Vma* v = vmas_.find(va);
-        if (v == nullptr || !mapZeroPage(va, v->prot)) {
+        if (v == nullptr ||
+            !(v->kind == VmaKind::File ? mapFilePage(v, va) : mapZeroPage(va, v->prot))) {
             return false;
         }
     }

@@ -1,4 +1,4 @@
-// The application's address space: its image, brk heap, anonymous mappings and stacks,
+// The application's address space: its image, brk heap, anonymous and file mappings and stacks,
 // in the lower half of the page tables. Anonymous memory is demand-zero: pages are
 // allocated on first touch by the page-fault handler.
 #pragma once
@@ -6,6 +6,7 @@
 #include <stddef.h>
 #include <stdint.h>
 
+#include "vma_backing.h"
 #include "vma_map.h"
 
 namespace uk::mm {
@@ -27,13 +28,19 @@ public:
     // `name` labels the area in fault reports and /proc/self/maps (static storage).
     int64_t mapAnonymous(uint64_t addr, uint64_t length, uint32_t prot, uint32_t flags,
                          const char* name = "[anon]");
+    // mmap of a file (the VFS supplies `backing`, which holds the path shown as `name`):
+    // MAP_SHARED maps the file's own pages, MAP_PRIVATE copies each page at its first touch.
+    // `offset` (page aligned) is the file offset of `addr`.
+    int64_t mapFile(uint64_t addr, uint64_t length, uint32_t prot, uint32_t flags,
+                    VmaBacking* backing, uint64_t offset, const char* name);
     int64_t unmap(uint64_t addr, uint64_t length);
     int64_t protect(uint64_t addr, uint64_t length, uint32_t prot);
     uint64_t brk(uint64_t request);
     // mremap: moves page mappings rather than copying. Returns the address or -errno.
     int64_t remap(uint64_t oldAddr, uint64_t oldSize, uint64_t newSize, uint32_t flags,
                   uint64_t newAddr);
-    // madvise(MADV_DONTNEED and kin): drop the pages; they read back as zero.
+    // madvise(MADV_DONTNEED and kin): drop the pages; they read back as zero (file areas:
+    // as the file).
     int64_t discard(uint64_t addr, uint64_t length);
 
     // Reserves a stack of `size` bytes ending at `top` (0: choose), with a guard area below
@@ -58,6 +65,13 @@ public:
 
 private:
     void unmapPages(uint64_t start, uint64_t end);
+    // Where a new mapping of `size` bytes goes (MAP_FIXED rules included): address or -errno.
+    int64_t place(uint64_t addr, uint64_t size, uint32_t flags);
+    // Maps the page at va of a File area from its backing.
+    bool mapFilePage(const Vma* v, uint64_t va);
+    // Takes the shared file pages in [start, end) out of the page tables. Their frames
+    // belong to the file, so unmapPages must not free them.
+    void unmapSharedFilePages(uint64_t start, uint64_t end);
     bool mapZeroPage(uint64_t va, uint32_t prot);
 
     VmaMap vmas_;

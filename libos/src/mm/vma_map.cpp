@@ -1,19 +1,35 @@
 #include "vma_map.h"
 
 #include "../base/new.h"
+#include "vma_backing.h"
 
 namespace uk::mm {
 
 namespace {
 bool sameAttributes(const Vma* a, const Vma* b) {
+    // a comes right before b.
     return a->prot == b->prot && a->kind == b->kind && a->name == b->name &&
-           a->kind != VmaKind::Stack && a->kind != VmaKind::Image && a->kind != VmaKind::Guard;
+           a->kind != VmaKind::Stack && a->kind != VmaKind::Image && a->kind != VmaKind::Guard &&
+           a->backing == b->backing &&
+           (a->backing == nullptr || b->offset == a->offset + (a->end - a->start));
+}
+
+void hold(Vma* v) {
+    if (v->backing != nullptr) {
+        v->backing->hold();
+    }
+}
+void release(Vma* v) {
+    if (v->backing != nullptr) {
+        v->backing->release();
+    }
 }
 } // namespace
 
 VmaMap::~VmaMap() {
     while (head_ != nullptr) {
         Vma* next = head_->next;
+        release(head_);
         delete head_;
         head_ = next;
     }
@@ -37,14 +53,17 @@ bool VmaMap::isFree(uint64_t start, uint64_t end) const {
     return true;
 }
 
-Vma* VmaMap::insert(uint64_t start, uint64_t end, uint32_t prot, VmaKind kind, const char* name) {
+Vma* VmaMap::insert(uint64_t start, uint64_t end, uint32_t prot, VmaKind kind, const char* name,
+                    VmaBacking* backing, uint64_t offset) {
     if (start >= end || (start | end) % kPage != 0 || !isFree(start, end)) {
         return nullptr;
     }
-    Vma* node = new (std::nothrow) Vma{start, end, prot, kind, name, nullptr, nullptr};
+    Vma* node =
+        new (std::nothrow) Vma{start, end, prot, kind, name, nullptr, nullptr, backing, offset};
     if (node == nullptr) {
         return nullptr;
     }
+    hold(node);
     Vma* prev = nullptr;
     for (Vma* v = head_; v != nullptr && v->start < start; v = v->next) {
         prev = v;
@@ -80,6 +99,7 @@ void VmaMap::unlink(Vma* v) {
         v->next->prev = v->prev;
     }
     --count_;
+    release(v);
     delete v;
 }
 
@@ -97,10 +117,13 @@ bool VmaMap::splitAt(uint64_t addr) {
     if (v == nullptr || v->start == addr) {
         return true;
     }
-    Vma* tail = new (std::nothrow) Vma{addr, v->end, v->prot, v->kind, v->name, v, v->next};
+    Vma* tail = new (std::nothrow) Vma{addr,    v->end,     v->prot,
+                                       v->kind, v->name,    v,
+                                       v->next, v->backing, v->offset + (addr - v->start)};
     if (tail == nullptr) {
         return false;
     }
+    hold(tail);
     if (v->next != nullptr) {
         v->next->prev = tail;
     }

@@ -15,7 +15,10 @@ enum class VmaKind : uint8_t {
     Stack,     // a thread stack, demand-zero; the page below it stays unmapped (guard)
     Image,     // the application's own segments, mapped at boot
     Guard,     // PROT_NONE gap below a stack; touching it is a stack overflow
+    File,      // mmap of a file: `backing` supplies the pages, from file offset `offset`
 };
+
+class VmaBacking;
 
 struct Vma {
     uint64_t start;
@@ -25,6 +28,8 @@ struct Vma {
     const char* name; // for fault reports and /proc/self/maps; static storage
     Vma* prev;
     Vma* next;
+    VmaBacking* backing = nullptr; // File areas; each Vma holds a reference
+    uint64_t offset = 0;           // file offset of `start`
 };
 
 class VmaMap {
@@ -39,9 +44,11 @@ public:
     Vma* find(uint64_t addr) const;
     bool isFree(uint64_t start, uint64_t end) const;
 
-    // Adds [start, end) if nothing overlaps it; merges with equal neighbours. Returns the
-    // area now containing the range, or nullptr on overlap, bad alignment or no memory.
-    Vma* insert(uint64_t start, uint64_t end, uint32_t prot, VmaKind kind, const char* name);
+    // Adds [start, end) if nothing overlaps it; merges with equal neighbours (file areas
+    // only with the same backing at contiguous offsets). Returns the area now containing
+    // the range, or nullptr on overlap, bad alignment or no memory.
+    Vma* insert(uint64_t start, uint64_t end, uint32_t prot, VmaKind kind, const char* name,
+                VmaBacking* backing = nullptr, uint64_t offset = 0);
 
     // Removes every part of [start, end) that is mapped, splitting areas at the edges.
     // False only if a split needed memory that was not available (nothing changed then).

@@ -1,5 +1,6 @@
 // Memory system calls over the application's AddressSpace.
 #include "../mm/address_space.h"
+#include "fs_mmap.h"
 #include "syscall.h"
 
 namespace uk::sys {
@@ -26,8 +27,9 @@ Address sysMmap(unsigned long addr, unsigned long length, Flags prot, Flags flag
         return fail(-EINVAL);
     }
     if (!(flags.value & mm::kMapAnonymous)) {
-        // File mappings come with the VFS; today the only descriptors are the console.
-        return fail(fd.value >= 0 && fd.value <= 2 ? -ENODEV : -EBADF);
+        return Address{static_cast<uint64_t>(
+            mapFileDescriptor(addr, length, static_cast<uint32_t>(prot.value),
+                              static_cast<uint32_t>(flags.value), fd.value, offset))};
     }
     if (offset % 4096 != 0) {
         return fail(-EINVAL);
@@ -104,14 +106,16 @@ long sysMunlockall() {
 
 UK_SYSCALL(brk, sysBrk, Implemented, "");
 UK_SYSCALL(mmap, sysMmap, Partial,
-           "anonymous memory (private, or shared within the one process); file mappings come "
-           "with the VFS");
+           "anonymous memory (shared = private: one process) and ramfs files (MAP_SHARED maps "
+           "the file's own pages); a private file page is copied at its first touch; no SIGBUS "
+           "past the end of a file (zeros)");
 UK_SYSCALL(munmap, sysMunmap, Implemented, "");
 UK_SYSCALL(mprotect, sysMprotect, Implemented, "");
 UK_SYSCALL(mremap, sysMremap, Partial, "no MREMAP_DONTUNMAP; old_size 0 is refused");
 UK_SYSCALL(madvise, sysMadvise, Implemented,
            "DONTNEED/FREE/REMOVE drop pages; the others are hints");
-UK_SYSCALL(msync, sysMsync, NoOp, "no file mappings exist to write back");
+UK_SYSCALL(msync, sysMsync, NoOp,
+           "shared file mappings are the file's own pages in memory: nothing to write back");
 UK_SYSCALL(mlock, sysMlock, NoOp, "memory is never paged out");
 UK_SYSCALL(munlock, sysMunlock, NoOp, "memory is never paged out");
 UK_SYSCALL(mlockall, sysMlockall, NoOp, "memory is never paged out");

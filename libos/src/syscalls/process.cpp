@@ -171,25 +171,6 @@ long sysSetrlimit(int resource, const void* in) {
     return sysPrlimit(0, resource, in, nullptr);
 }
 
-long sysGetcwd(OutBuf<1> buf, size_t size) {
-    if (size < 2) {
-        return -ERANGE;
-    }
-    if (!addressSpace().canWrite(reinterpret_cast<uint64_t>(buf.ptr), 2)) {
-        return -EFAULT;
-    }
-    static_cast<char*>(buf.ptr)[0] = '/';
-    static_cast<char*>(buf.ptr)[1] = 0;
-    return 2;
-}
-
-unsigned g_umask = 022;
-long sysUmask(unsigned mask) {
-    unsigned old = g_umask;
-    g_umask = mask & 0777;
-    return old;
-}
-
 } // namespace
 
 UK_SYSCALL(exit_group, sysExitGroup, Implemented, "");
@@ -209,7 +190,5 @@ UK_SYSCALL(uname, sysUname, Implemented, "");
 UK_SYSCALL(prlimit64, sysPrlimit, Partial, "limits are recorded and reported, not enforced");
 UK_SYSCALL(getrlimit, sysGetrlimit, Partial, "limits are recorded and reported, not enforced");
 UK_SYSCALL(setrlimit, sysSetrlimit, Partial, "limits are recorded and reported, not enforced");
-UK_SYSCALL(getcwd, sysGetcwd, Partial, "always / until the VFS arrives");
-UK_SYSCALL(umask, sysUmask, Implemented, "");
 
 } // namespace uk::sys

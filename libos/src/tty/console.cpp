@@ -4,7 +4,10 @@
 #include <uk/arch/devices.h>
 #include <uk/image_format.h>
 
+#include "../sched/wait_queue.h"
 #include "../syscalls/errno.h"
+#include "../vfs/types.h"
+#include "../vfs/wait.h"
 #include "stdin_decoder.h"
 
 namespace uk::tty {
@@ -22,6 +25,7 @@ struct Input {
     StdinDecoder decoder;
 };
 Input g_in;
+constinit sched::WaitQueue g_readers;
 
 bool canAccept(void*) {
     // Keep one slot spare: a decoded byte never needs more than one.
@@ -38,9 +42,11 @@ void onByte(uint8_t b, void*) {
     case StdinDecoder::Result::Byte:
         g_in.ring[(g_in.head + g_in.count) % kRingSize] = decoded;
         ++g_in.count;
+        vfs::wakeAll(g_readers);
         break;
     case StdinDecoder::Result::EndOfFile:
         g_in.eof = true;
+        vfs::wakeAll(g_readers);
         break;
     case StdinDecoder::Result::Nothing:
         break;
@@ -90,12 +96,28 @@ long read(char* out, size_t size, bool nonBlocking) {
             result = -EAGAIN;
             break;
         }
-        arch::waitForInterrupt();
+        // The receive interrupt wakes us; other threads run meanwhile.
+        if (vfs::waitOn(g_readers) == vfs::WaitResult::Interrupted) {
+            result = -vfs::kRestartSys; // EINTR, or a restart under SA_RESTART
+            break;
+        }
     }
     if (wereEnabled) {
         arch::enableInterrupts();
     }
     return result;
+}
+
+size_t buffered() {
+    return g_in.count;
+}
+
+bool atEof() {
+    return g_in.eof;
+}
+
+sched::WaitQueue& inputQueue() {
+    return g_readers;
 }
 
 } // namespace uk::tty

@@ -5,6 +5,10 @@
 #include <stddef.h>
 #include <stdint.h>
 
+namespace uk::sched {
+class WaitQueue;
+}
+
 namespace uk::tty {
 
 // Starts interrupt-driven input. With `escapedInput` the host frames input so that end of
@@ -13,8 +17,19 @@ void init(bool escapedInput);
 
 void write(const char* data, size_t size);
 
-// Reads up to `size` bytes. Blocks until at least one byte or end of file unless
-// `nonBlocking`. Returns the count, 0 at end of file, or -EAGAIN.
+// Reads up to `size` bytes. Blocks (on the input queue, so other threads run) until at
+// least one byte or end of file unless `nonBlocking`. Returns the count, 0 at end of file,
+// -EAGAIN, or -vfs::kRestartSys when a signal came first.
 long read(char* out, size_t size, bool nonBlocking);
+
+// Bytes that a read would return now; whether end of file has been seen.
+size_t buffered();
+bool atEof();
+// Woken whenever input arrives or ends (for blocking reads and poll).
+sched::WaitQueue& inputQueue();
+
+// Registers the console as character devices 5:1 (/dev/console), 5:0 (/dev/tty) and 4:64
+// (ttyS0) with the VFS.
+void registerDevices();
 
 } // namespace uk::tty

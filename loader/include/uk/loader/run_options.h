@@ -31,6 +31,9 @@ struct RunOptions {
     bool printCommand = false;
     bool verbose = false;
     bool strace = false;
+    // A root file system (cpio newc archive) handed to the guest as its initrd (QEMU -initrd,
+    // a PVH module); empty = none (the guest uses the image's embedded one, if any).
+    std::filesystem::path initrd;
     std::vector<std::string> env;  // "NAME=VALUE", in command-line order
     std::vector<std::string> args; // application arguments (after "--")
     std::string qemu = "qemu-system-x86_64";
