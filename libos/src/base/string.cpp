@@ -5,9 +5,15 @@
 
 extern "C" {
 
+// Eight bytes at a time, then the tail: `rep movsb` is fast on modern hardware but runs a
+// byte at a time under QEMU's TCG, which made unpacking a root file system 2.5x slower.
+// Forward copying is also right for overlapping ranges with dst below src (memmove).
 void* memcpy(void* dst, const void* src, size_t n) {
     void* ret = dst;
-    asm volatile("rep movsb" : "+D"(dst), "+S"(src), "+c"(n) : : "memory");
+    size_t words = n / 8;
+    size_t tail = n % 8;
+    asm volatile("rep movsq" : "+D"(dst), "+S"(src), "+c"(words) : : "memory");
+    asm volatile("rep movsb" : "+D"(dst), "+S"(src), "+c"(tail) : : "memory");
     return ret;
 }
 
@@ -29,7 +35,11 @@ void* memmove(void* dst, const void* src, size_t n) {
 
 void* memset(void* dst, int c, size_t n) {
     void* ret = dst;
-    asm volatile("rep stosb" : "+D"(dst), "+c"(n) : "a"(c) : "memory");
+    uint64_t pattern = 0x0101010101010101ull * static_cast<uint8_t>(c);
+    size_t words = n / 8;
+    size_t tail = n % 8;
+    asm volatile("rep stosq" : "+D"(dst), "+c"(words) : "a"(pattern) : "memory");
+    asm volatile("rep stosb" : "+D"(dst), "+c"(tail) : "a"(pattern) : "memory");
     return ret;
 }
 

@@ -1,7 +1,6 @@
 #include "env.h"
 
 #include "../base/new.h"
-#include "copy.h"
 
 namespace uk::vfs {
 
@@ -74,7 +73,7 @@ void* allocPage() {
 void* allocZeroedPage() {
     void* p = allocPage();
     if (p != nullptr) {
-        zeroData(p, kPageSize);
+        __builtin_memset(p, 0, kPageSize);
     }
     return p;
 }

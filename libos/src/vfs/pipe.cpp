@@ -1,6 +1,5 @@
 #include "pipe.h"
 
-#include "copy.h"
 #include "env.h"
 #include "wait.h"
 
@@ -132,8 +131,8 @@ long Pipe::read(void* buf, size_t size, bool nonBlocking) {
             size_t n = size < count_ ? size : count_;
             auto* out = static_cast<char*>(buf);
             size_t first = capacity_ - head_ < n ? capacity_ - head_ : n;
-            copyData(out, buf_ + head_, first);
-            copyData(out + first, buf_, n - first);
+            __builtin_memcpy(out, buf_ + head_, first);
+            __builtin_memcpy(out + first, buf_, n - first);
             head_ = (head_ + n) % capacity_;
             count_ -= n;
             if (count_ == 0) {
@@ -185,8 +184,8 @@ long Pipe::write(const void* buf, size_t size, bool nonBlocking) {
             size_t n = want < space ? want : space;
             size_t tail = (head_ + count_) % capacity_;
             size_t first = capacity_ - tail < n ? capacity_ - tail : n;
-            copyData(buf_ + tail, in + written, first);
-            copyData(buf_, in + written + first, n - first);
+            __builtin_memcpy(buf_ + tail, in + written, first);
+            __builtin_memcpy(buf_, in + written + first, n - first);
             count_ += n;
             written += n;
             wakeAll(queue_);

@@ -1,6 +1,5 @@
 #include "ramfs.h"
 
-#include "copy.h"
 #include "env.h"
 #include "file_mapping.h"
 #include "pipe.h"
@@ -574,9 +573,9 @@ long RamFile::readAt(void* buf, size_t size, uint64_t offset) {
         }
         const void* page = pages_.get(pageOf(at));
         if (page != nullptr) {
-            copyData(out + done, static_cast<const char*>(page) + inPage, n);
+            __builtin_memcpy(out + done, static_cast<const char*>(page) + inPage, n);
         } else {
-            zeroData(out + done, n);
+            __builtin_memset(out + done, 0, n);
         }
         done += n;
     }
@@ -591,7 +590,7 @@ void RamFile::zeroRange(uint64_t from, uint64_t to) {
         uint64_t start = index * kPageSize;
         uint64_t lo = from > start ? from - start : 0;
         uint64_t hi = to < start + kPageSize ? to - start : kPageSize;
-        zeroData(static_cast<char*>(page) + lo, hi - lo);
+        __builtin_memset(static_cast<char*>(page) + lo, 0, hi - lo);
     });
 }
 
@@ -623,7 +622,7 @@ long RamFile::writeAt(const void* buf, size_t size, uint64_t offset) {
                 break;
             }
         }
-        copyData(static_cast<char*>(page) + inPage, in + done, n);
+        __builtin_memcpy(static_cast<char*>(page) + inPage, in + done, n);
         done += n;
     }
     if (offset + done > size_) {
@@ -705,11 +704,11 @@ void RamFile::copyPage(uint64_t index, void* dst) const {
     uint64_t start = index * kPageSize;
     size_t valid = size_ > start ? (size_ - start < kPageSize ? size_ - start : kPageSize) : 0;
     if (page != nullptr && valid > 0) {
-        copyData(dst, page, valid);
+        __builtin_memcpy(dst, page, valid);
     } else {
         valid = 0;
     }
-    zeroData(static_cast<char*>(dst) + valid, kPageSize - valid);
+    __builtin_memset(static_cast<char*>(dst) + valid, 0, kPageSize - valid);
 }
 
 void RamFile::unmapShared() {
