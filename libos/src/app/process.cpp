@@ -11,11 +11,11 @@
 #include "../kernel/log.h"
 #include "../kernel/memory.h"
 #include "../mm/address_space.h"
-#include "../random/entropy.h"
 #include "../sched/scheduler.h"
+#include "../syscalls/errno.h"
 #include "../time/clock.h"
 #include "../vfs/system.h"
-#include "initial_stack.h"
+#include "exec.h"
 
 extern "C" {
 extern const char __uk_config_start[];
@@ -28,7 +28,6 @@ namespace uk::app {
 namespace {
 
 constexpr size_t kMaxWords = 256;
-constexpr uint64_t kMainStackSize = 8ull << 20; // RLIMIT_STACK's usual 8 MiB
 constexpr const char* kDefaultPath =
     "PATH=/usr/local/sbin:/usr/local/bin:/usr/sbin:/usr/bin:/sbin:/bin";
 
@@ -112,9 +111,6 @@ size_t collectPhdrs(elf::Phdr* out, size_t max) {
 
 void start(const CommandLine& cmdline) {
     const auto& img = memory::image();
-    if (img.appEntry == 0) {
-        log::panic("this image contains no application (no _start symbol)");
-    }
 
     // argv and envp from the image configuration and the command line.
     static const char* argv[kMaxWords];
@@ -149,7 +145,8 @@ void start(const CommandLine& cmdline) {
             break;
         }
     });
-    if (argc == 0) {
+    bool linked = img.appEntry != 0;
+    if (argc == 0 && linked) {
         argv[argc++] = "app";
     }
     if (cmdline.argCount() > 0) {
@@ -161,12 +158,21 @@ void start(const CommandLine& cmdline) {
             argv[argc++] = cmd[i];
         }
     }
-    bool hasPath = false;
-    for (size_t i = 0; i < envc; ++i) {
-        hasPath = hasPath || (nameLength(envp[i]) == 4 && envp[i][0] == 'P' && envp[i][1] == 'A' &&
-                              envp[i][2] == 'T' && envp[i][3] == 'H');
+    if (argc == 0) {
+        // Docker's rule: an image without Entrypoint runs its Cmd; with neither there is
+        // nothing to run.
+        log::notice("this image names no program to run (no entrypoint, no command, and no "
+                    "application linked in)");
+        exitProcess(127);
     }
-    if (!hasPath) {
+    const char* pathValue = nullptr;
+    for (size_t i = 0; i < envc; ++i) {
+        if (nameLength(envp[i]) == 4 && envp[i][0] == 'P' && envp[i][1] == 'A' &&
+            envp[i][2] == 'T' && envp[i][3] == 'H') {
+            pathValue = envp[i] + 5;
+        }
+    }
+    if (pathValue == nullptr) {
         putEnv(envp, &envc, kDefaultPath);
     }
     for (size_t i = 0; i < cmdline.optionCount(); ++i) {
@@ -180,63 +186,50 @@ void start(const CommandLine& cmdline) {
             putEnv(envp, &envc, o + k + 1);
         }
     }
+    for (size_t i = 0; i < envc; ++i) {
+        if (nameLength(envp[i]) == 4 && envp[i][0] == 'P' && envp[i][1] == 'A' &&
+            envp[i][2] == 'T' && envp[i][3] == 'H') {
+            pathValue = envp[i] + 5;
+        }
+    }
     vfs::setInitialWorkdir(workdir);
     vfs::setProgramArguments(argv, argc, envp, envc);
 
-    // Auxiliary vector.
-    static elf::Phdr phdrs[16];
-    size_t phnum = collectPhdrs(phdrs, 16);
-    const auto& cpu = arch::cpuFeatures();
-    uint64_t hwcap = arch::cpuid(1).edx;
-    uint64_t hwcap2 = cpu.fsgsbase ? 2 : 0; // HWCAP2_FSGSBASE
-    // Linux: the signal frame (with the XSAVE area) plus room for a handler's own frame.
-    uint64_t minSigStack = cpu.xsaveSize + 1024;
-    app::AuxEntry aux[] = {
-        {elf::AT_PHENT, sizeof(elf::Phdr)},
-        {elf::AT_PHNUM, phnum},
-        {elf::AT_PAGESZ, 4096},
-        {elf::AT_BASE, 0},
-        {elf::AT_FLAGS, 0},
-        {elf::AT_ENTRY, img.appEntry},
-        {elf::AT_UID, 0},
-        {elf::AT_EUID, 0},
-        {elf::AT_GID, 0},
-        {elf::AT_EGID, 0},
-        {elf::AT_SECURE, 0},
-        {elf::AT_HWCAP, hwcap},
-        {elf::AT_HWCAP2, hwcap2},
-        {elf::AT_CLKTCK, 100},
-        {elf::AT_MINSIGSTKSZ, minSigStack},
-    };
-    uint8_t random16[16];
-    random::rng().fill(random16, sizeof random16);
-
-    auto& as = mm::addressSpace();
-    uint64_t top = as.createStack(kMainStackSize, mm::AddressSpace::kStackTop, "[stack]");
-    if (top == 0 || !as.populate(top - 4 * 4096, top)) {
-        log::panic("cannot create the main stack");
-    }
-    app::InitialStackSpec spec{argv,
-                               argc,
-                               envp,
-                               envc,
-                               aux,
-                               sizeof aux / sizeof aux[0],
-                               random16,
-                               "x86_64",
-                               argv[0],
-                               phdrs,
-                               phnum * sizeof(elf::Phdr)};
-    uint64_t sp = buildInitialStack(spec, reinterpret_cast<char*>(top), top, 256 * 1024);
-    if (sp == 0) {
-        log::panic("the arguments and environment do not fit in 256 KiB");
-    }
-
     sched::init(); // the main thread (tid 1) with its system call stack, and the idle thread
+
+    LoadedProgram program;
+    static elf::Phdr phdrs[16];
+    size_t phnum = 0;
+    if (linked) {
+        // The application linked into this image: already mapped; its program headers are
+        // among the library OS's, so a copy of its own goes on the stack.
+        phnum = collectPhdrs(phdrs, 16);
+        program.entry = program.programEntry = img.appEntry;
+    } else {
+        // A program from the root file system (uk pack, uk convert): argv[0] is its path or
+        // a name to look up in PATH, as Docker does with an image's entrypoint.
+        const char* why = "";
+        long r = loadProgram(argv[0], pathValue, &program, &why);
+        if (r < 0) {
+            log::notice("cannot run %s: %s", argv[0], why);
+            exitProcess(r == -ENOENT ? 127 : 126);
+        }
+        vfs::setExePath(program.path);
+        mm::addressSpace().setBrkStart(program.brk);
+        log::info("exec: %s, entry %#lx%s", program.path, program.entry,
+                  program.interpBase != 0 ? " (through its interpreter)" : "");
+    }
+
+    StartStack args{argv, argc, envp, envc};
+    uint64_t sp = buildStartStack(args, program, linked ? phdrs : nullptr, phnum);
+    if (sp == 0) {
+        log::panic("cannot build the main stack (arguments and environment over 256 KiB?)");
+    }
+
     arch::resetFpuState();
     log::info("boot: %lu us to the application entry",
               clock::tscToNs(arch::rdtsc() - clock::bootTsc()) / 1000);
-    uk_enter_app(img.appEntry, sp);
+    uk_enter_app(program.entry, sp);
 }
 
 void exitProcess(int status) {

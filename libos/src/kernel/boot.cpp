@@ -146,6 +146,8 @@ extern "C" [[noreturn]] void uk_boot_main(uint64_t startInfoPhys) {
     vfs::mountRootFs(g_boot);
 
     const auto& img = memory::image();
-    mm::addressSpace().init(img.appStart, img.appTextEnd, img.appDataStart, img.appEnd);
+    if (img.appEntry != 0) {
+        mm::addressSpace().init(img.appStart, img.appTextEnd, img.appDataStart, img.appEnd);
+    }
     app::start(g_cmdline);
 }

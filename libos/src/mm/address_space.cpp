@@ -274,6 +274,10 @@ int64_t AddressSpace::protect(uint64_t addr, uint64_t length, uint32_t prot) {
     return 0;
 }
 
+void AddressSpace::setBrkStart(uint64_t end) {
+    brkStart_ = brk_ = pageUp(end);
+}
+
 uint64_t AddressSpace::brk(uint64_t request) {
     if (request == 0 || request < brkStart_) {
         return brk_;

@@ -36,6 +36,8 @@ public:
     int64_t unmap(uint64_t addr, uint64_t length);
     int64_t protect(uint64_t addr, uint64_t length, uint32_t prot);
     uint64_t brk(uint64_t request);
+    // Puts the program break at `end` (page aligned up): after loading a program from a file.
+    void setBrkStart(uint64_t end);
     // mremap: moves page mappings rather than copying. Returns the address or -errno.
     int64_t remap(uint64_t oldAddr, uint64_t oldSize, uint64_t newSize, uint32_t flags,
                   uint64_t newAddr);
