@@ -107,9 +107,10 @@ void checkInitrd(const std::filesystem::path& initrd) {
     std::fclose(f);
 }
 
-int run(const RunOptions& options) {
+int run(RunOptions options) {
     ImageProbe::probe(options.image);
     checkInitrd(options.initrd);
+    applyDefaultMemory(options);
     if (options.printCommand) {
         // auto stays auto: the script may run on another host.
         QemuCommandBuilder builder(options, options.accel);

@@ -1,5 +1,6 @@
 #include <uk/loader/run_options.h>
 
+#include <algorithm>
 #include <cerrno>
 #include <cmath>
 #include <cstdlib>
@@ -185,6 +186,35 @@ std::chrono::milliseconds parseTimeout(std::string_view text) {
     return std::chrono::milliseconds(ms);
 }
 
+uint64_t defaultMemoryMiB(uint64_t imageBytes, uint64_t initrdBytes) {
+    constexpr uint64_t kMiB = 1024 * 1024;
+    constexpr uint64_t kHeadroomMiB = 64; // the library OS, the program, its heap and stacks
+    // Whole MiB, rounded up, so that nothing overflows for any size a file can have.
+    uint64_t treeMiB = (imageBytes + kMiB - 1) / kMiB + (initrdBytes + kMiB - 1) / kMiB;
+    uint64_t mib = 2 * treeMiB + kHeadroomMiB;
+    mib = (mib + 1) & ~uint64_t{1}; // a multiple of 2 MiB, one large page
+    return std::max(mib, kDefaultMemoryFloorMiB);
+}
+
+void applyDefaultMemory(RunOptions& options) {
+    if (options.memoryGiven) {
+        return;
+    }
+    auto sizeOf = [](const std::filesystem::path& path) -> uint64_t {
+        if (path.empty()) {
+            return 0;
+        }
+        std::error_code ec;
+        uint64_t size = std::filesystem::file_size(path, ec);
+        if (ec) {
+            throw Error("cannot measure " + path.string() +
+                        " to size the guest memory: " + ec.message() + " (--mem SIZE avoids that)");
+        }
+        return size;
+    };
+    options.memoryMiB = defaultMemoryMiB(sizeOf(options.image), sizeOf(options.initrd));
+}
+
 RunOptions parseRunOptions(const std::vector<std::string>& args) {
     RunOptions o;
     bool haveImage = false;
@@ -223,6 +253,7 @@ RunOptions parseRunOptions(const std::vector<std::string>& args) {
             o.printCommand = true;
         } else if (is(w, "--mem")) {
             o.memoryMiB = parseMemorySize(valueOf(w, "--mem"));
+            o.memoryGiven = true;
         } else if (is(w, "--cpus")) {
             std::string v = valueOf(w, "--cpus");
             auto n = parseUnsigned(v);
@@ -299,7 +330,9 @@ image). uk run's standard input reaches the application; end of input (end of a 
 Ctrl-D on a terminal) is end of file inside the guest.
 
 options:
-  --mem SIZE         guest memory: 64M, 512M, 1G, or a bare number of MiB (default 128M)
+  --mem SIZE         guest memory: 64M, 512M, 1G, or a bare number of MiB (default: the
+                     larger of 128M and twice the image's size, --initrd included, plus
+                     64M, rounded up to 2M: the guest unpacks its files into RAM)
   --cpus N           virtual CPUs (default 1)
   --accel MODE       auto, kvm or tcg (default auto: kvm when /dev/kvm can be opened
                      read-write, otherwise tcg, QEMU's emulator)

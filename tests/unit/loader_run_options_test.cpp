@@ -2,12 +2,16 @@
 #include <doctest/doctest.h>
 
 #include <cstdlib>
+#include <filesystem>
+#include <fstream>
 #include <string>
 #include <vector>
 
 #include <uk/loader/run_options.h>
 
 using uk::loader::Accel;
+using uk::loader::applyDefaultMemory;
+using uk::loader::defaultMemoryMiB;
 using uk::loader::MachineType;
 using uk::loader::parseMemorySize;
 using uk::loader::parseRunOptions;
@@ -36,6 +40,7 @@ TEST_CASE("run options: defaults") {
     RunOptions o = parse({"app.img"});
     CHECK(o.image == "app.img");
     CHECK(o.memoryMiB == 128);
+    CHECK_FALSE(o.memoryGiven);
     CHECK(o.cpus == 1);
     CHECK(o.accel == Accel::Auto);
     CHECK(o.machine == MachineType::Microvm);
@@ -73,6 +78,7 @@ TEST_CASE("run options: every option, both spellings of values") {
                           "-v"});
     CHECK(o.image == "app.img");
     CHECK(o.memoryMiB == 1024);
+    CHECK(o.memoryGiven);
     CHECK(o.cpus == 2);
     CHECK(o.accel == Accel::Tcg);
     CHECK(o.machine == MachineType::Q35);
@@ -161,6 +167,39 @@ TEST_CASE("memory sizes") {
     CHECK(messageOf("1536K").find("whole number of MiB") != std::string::npos);
     CHECK(messageOf("1.5G").find("1536M") != std::string::npos);
     CHECK(messageOf("1M").find("at least 2 MiB") != std::string::npos);
+}
+
+TEST_CASE("default memory: max(128 MiB, twice the files plus 64 MiB), a multiple of 2 MiB") {
+    constexpr uint64_t kMiB = 1024 * 1024;
+    CHECK(defaultMemoryMiB(0, 0) == 128);
+    CHECK(defaultMemoryMiB(68 * 1024, 0) == 128); // a hello image
+    CHECK(defaultMemoryMiB(32 * kMiB, 0) == 128); // 2 x 32 + 64 = 128 exactly
+    CHECK(defaultMemoryMiB(32 * kMiB + 1, 0) == 130);
+    CHECK(defaultMemoryMiB(100 * kMiB, 0) == 264);
+    CHECK(defaultMemoryMiB(100 * kMiB + 512 * 1024, 0) == 266); // 264 + 1 MiB, rounded up
+    CHECK(defaultMemoryMiB(40 * kMiB, 60 * kMiB) == 264);       // --initrd counts too
+    CHECK(defaultMemoryMiB(UINT64_MAX / 4, 0) % 2 == 0);        // no overflow to small sizes
+    CHECK(defaultMemoryMiB(UINT64_MAX / 4, 0) > 128);
+}
+
+TEST_CASE("default memory comes from the image's size unless --mem is given") {
+    auto dir = std::filesystem::temp_directory_path() / "uk-run-options-test";
+    std::filesystem::create_directories(dir);
+    auto image = dir / "big.img";
+    {
+        std::ofstream f(image, std::ios::binary);
+        f.seekp(50 * 1024 * 1024 - 1);
+        f.put(0); // a sparse 50 MiB file
+    }
+    RunOptions o = parse({image.string()});
+    applyDefaultMemory(o);
+    CHECK(o.memoryMiB == 164);
+    RunOptions given = parse({"--mem", "64M", image.string()});
+    applyDefaultMemory(given);
+    CHECK(given.memoryMiB == 64);
+    RunOptions missing = parse({(dir / "missing.img").string()});
+    CHECK_THROWS_AS(applyDefaultMemory(missing), uk::Error);
+    std::filesystem::remove_all(dir);
 }
 
 TEST_CASE("timeouts") {

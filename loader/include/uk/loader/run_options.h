@@ -19,9 +19,15 @@ enum class Accel { Auto, Kvm, Tcg };
 std::string_view machineName(MachineType machine);
 std::string_view accelName(Accel accel);
 
+// The least memory uk run gives a guest when --mem is not given.
+constexpr uint64_t kDefaultMemoryFloorMiB = 128;
+
 struct RunOptions {
     std::filesystem::path image;
-    uint64_t memoryMiB = 128;
+    // Guest memory. Without --mem (memoryGiven false) this is only the floor until
+    // applyDefaultMemory sizes it for the image: see defaultMemoryMiB.
+    uint64_t memoryMiB = kDefaultMemoryFloorMiB;
+    bool memoryGiven = false;
     unsigned cpus = 1;
     Accel accel = Accel::Auto;
     MachineType machine = MachineType::Microvm;
@@ -56,6 +62,16 @@ RunOptions parseRunOptions(const std::vector<std::string>& args);
 // or "B". Returns MiB. Throws UsageError for anything else, sizes that are not whole MiB,
 // and sizes below the 2 MiB the library OS needs.
 uint64_t parseMemorySize(std::string_view text);
+
+// The memory uk run gives a guest when --mem is not given: the guest unpacks its root file
+// system (the initrd embedded in the image, or --initrd) into RAM, so an image needs about
+// twice its size plus room to run: max(128 MiB, 2 x (imageBytes + initrdBytes) + 64 MiB),
+// rounded up to a multiple of 2 MiB.
+uint64_t defaultMemoryMiB(uint64_t imageBytes, uint64_t initrdBytes);
+
+// Without --mem, sets options.memoryMiB to defaultMemoryMiB of the image's (and --initrd's)
+// size on disk; with --mem, leaves it. Throws Error when a file cannot be measured.
+void applyDefaultMemory(RunOptions& options);
 
 // "--timeout" values: positive seconds, decimals allowed ("0.5"). Throws UsageError.
 std::chrono::milliseconds parseTimeout(std::string_view text);
