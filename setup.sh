@@ -15,7 +15,8 @@ PACKAGES=(
   musl musl-dev                             # the C library linked into images
   qemu-system-x86                           # the monitor
   cmake ninja-build doctest-dev             # building and testing uk itself
-  cpio busybox-static                       # bench/boot's Linux baseline
+  cpio busybox-static                       # bench's Linux baseline; tests/integration/pack.sh
+  gcc libc6-dev python3                     # unmodified Linux programs the tests pack and run
 )
 
 say() { printf '\033[1m==> %s\033[0m\n' "$*"; }

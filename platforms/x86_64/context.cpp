@@ -37,6 +37,26 @@ TrapFrame userFrame(uint64_t rip, uint64_t rsp, uint64_t rflags) {
     return f;
 }
 
+TrapFrame frameAfterSyscall(const SyscallFrame& f, uint64_t rax) {
+    TrapFrame ctx = userFrame(f.rip, f.rsp, f.rflags);
+    ctx.r15 = f.r15;
+    ctx.r14 = f.r14;
+    ctx.r13 = f.r13;
+    ctx.r12 = f.r12;
+    ctx.rbp = f.rbp;
+    ctx.rbx = f.rbx;
+    ctx.rdi = f.args[0];
+    ctx.rsi = f.args[1];
+    ctx.rdx = f.args[2];
+    ctx.r10 = f.args[3];
+    ctx.r8 = f.args[4];
+    ctx.r9 = f.args[5];
+    ctx.rcx = f.rip;
+    ctx.r11 = f.rflags;
+    ctx.rax = rax;
+    return ctx;
+}
+
 uint64_t initialContext(uint64_t kernelStackTop, const TrapFrame& user) {
     // [TrapFrame][switch frame: r15 r14 r13 r12 rbx rbp, return address] growing down.
     uint64_t frameAddr = (kernelStackTop - sizeof(TrapFrame)) & ~uint64_t{15};
@@ -64,6 +84,12 @@ size_t fpuAreaSize() {
 
 void saveFpu(void* area) {
     if (hasXsave()) {
+        // XSAVE writes only XSTATE_BV of the 64-byte header; XRSTOR faults unless the rest
+        // (XCOMP_BV, reserved) is zero, and the area may be recycled heap or stack memory.
+        auto* header = reinterpret_cast<uint64_t*>(static_cast<uint8_t*>(area) + 512);
+        for (int i = 1; i < 8; ++i) {
+            header[i] = 0;
+        }
         asm volatile("xsave64 (%0)" : : "r"(area), "a"(maskLow()), "d"(maskHigh()) : "memory");
     } else {
         asm volatile("fxsave64 (%0)" : : "r"(area) : "memory");

@@ -57,6 +57,44 @@ uint64_t* PageTable::walk(uint64_t va, int level, bool create) {
     return &t[indexAt(va, level)];
 }
 
+bool PageTable::prepareTopLevel(uint64_t va) {
+    return walk(va, 2, true) != nullptr;
+}
+
+void PageTable::copyTopLevel(const PageTable& from, unsigned first, unsigned last) {
+    uint64_t* dst = table(root_);
+    const uint64_t* src = from.table(from.root_);
+    for (unsigned i = first; i <= last && i < 512; ++i) {
+        dst[i] = src[i];
+    }
+}
+
+namespace {
+// Frees the table at `phys` (a table of `level`: 2 = PDPT, 1 = PD, 0 = PT) and those below.
+void releaseTable(const PhysWindow& window, uint64_t phys, int level, void (*freeFrame)(uint64_t)) {
+    if (level > 0) {
+        auto* t = static_cast<uint64_t*>(window.at(phys));
+        for (unsigned i = 0; i < 512; ++i) {
+            uint64_t e = t[i];
+            if ((e & PageTable::kPresent) && !(e & PageTable::kLarge)) {
+                releaseTable(window, e & PageTable::kAddrMask, level - 1, freeFrame);
+            }
+        }
+    }
+    freeFrame(phys);
+}
+} // namespace
+
+void PageTable::releaseTables(unsigned first, unsigned last, void (*freeFrame)(uint64_t phys)) {
+    uint64_t* top = table(root_);
+    for (unsigned i = first; i <= last && i < 512; ++i) {
+        if (top[i] & kPresent) {
+            releaseTable(window_, top[i] & kAddrMask, 2, freeFrame);
+        }
+        top[i] = 0;
+    }
+}
+
 bool PageTable::map(uint64_t va, uint64_t pa, uint64_t size, uint32_t flags) {
     if ((va | pa | size) & (k4K - 1)) {
         return false;

@@ -74,9 +74,10 @@ expect_status() {
     fi
 }
 
-# expect_out REGEX WHAT: stdout has a line matching the extended regex.
+# expect_out REGEX WHAT: stdout has a line matching the extended regex. (A here-string, not
+# a pipe: under pipefail, grep -q leaving early would fail the writer with SIGPIPE.)
 expect_out() {
-    if printf '%s\n' "$OUT" | grep -Eq -- "$1"; then
+    if grep -Eq -- "$1" <<<"$OUT"; then
         pass "$2"
     else
         fail "$2: no stdout line matches /$1/"
@@ -85,7 +86,7 @@ expect_out() {
 }
 
 expect_no_out() {
-    if printf '%s\n' "$OUT" | grep -Eq -- "$1"; then
+    if grep -Eq -- "$1" <<<"$OUT"; then
         fail "$2: stdout unexpectedly matches /$1/"
         show
     else
@@ -94,7 +95,7 @@ expect_no_out() {
 }
 
 expect_err() {
-    if printf '%s\n' "$ERR" | grep -Eq -- "$1"; then
+    if grep -Eq -- "$1" <<<"$ERR"; then
         pass "$2"
     else
         fail "$2: no stderr line matches /$1/"

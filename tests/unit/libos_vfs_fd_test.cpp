@@ -71,6 +71,30 @@ TEST_CASE("fd table: dup shares the offset and status flags; close-on-exec does 
     CHECK(c == 'c');
 }
 
+TEST_CASE("fd table: a child's copy shares open files, keeps cloexec, closes on its own") {
+    Fs fs;
+    REQUIRE(fs.write("/f", "xyz") == 3);
+    REQUIRE(openFd(fs.ctx, kAtFdCwd, "/f", kORdonly, 0) == 0);
+    REQUIRE(openFd(fs.ctx, kAtFdCwd, "/f", kORdonly | kOCloexec, 0) == 1);
+    REQUIRE(dupFd(fs.ctx, 0, 7, false) == 7);
+    FdTable child;
+    REQUIRE(child.copyFrom(fs.ctx.fds) == 0);
+    CHECK(child.count() == 3);
+    CHECK(child.peek(0) == fs.ctx.fds.peek(0));
+    CHECK(child.cloexec(1));
+    CHECK(child.peek(7) == fs.ctx.fds.peek(7));
+    char c;
+    CHECK(child.peek(0)->read(&c, 1) == 1); // one open file description: a shared offset
+    CHECK(fs.ctx.fds.peek(0)->read(&c, 1) == 1);
+    CHECK(c == 'y');
+    child.closeOnExec();
+    CHECK(child.peek(1) == nullptr);
+    CHECK(fs.ctx.fds.peek(1) != nullptr); // the parent's own descriptor is untouched
+    CHECK(child.close(0) == 0);
+    CHECK(fs.ctx.fds.peek(0)->read(&c, 1) == 1);
+    CHECK(c == 'z');
+}
+
 TEST_CASE("pipes: data in order, EOF, EPIPE, EAGAIN, atomic writes, capacity") {
     Ref<File> r, w;
     REQUIRE(Pipe::makePair(kONonblock, &r, &w) == 0);

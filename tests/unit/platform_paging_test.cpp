@@ -102,3 +102,49 @@ TEST_CASE("paging: running out of page-table frames fails cleanly") {
     ram.next = FakeRam::kSize; // exhausted
     CHECK_FALSE(pt.map(0x7000'0000'0000, 0x1000, 4096, kMapRead));
 }
+
+namespace {
+uint64_t g_freed[64];
+int g_freedCount = 0;
+void recordFree(uint64_t phys) {
+    if (g_freedCount < 64) {
+        g_freed[g_freedCount++] = phys;
+    }
+}
+} // namespace
+
+TEST_CASE("paging: a second address space shares the kernel half and tears down its own") {
+    FakeRam ram;
+    PageTable kernel = ram.table(false);
+    const uint64_t kKernelVa = 0xffff'8000'0000'0000;
+    REQUIRE(kernel.map(kKernelVa, 0x200000, 4096, kMapWrite | kMapGlobal));
+    REQUIRE(kernel.prepareTopLevel(0xffff'c000'0000'0000)); // a slot used later
+
+    PageTable user = ram.table(false);
+    user.copyTopLevel(kernel, 256, 511);
+    uint64_t pa = 0;
+    CHECK(user.query(kKernelVa, &pa, nullptr));
+    CHECK(pa == 0x200000);
+
+    // A kernel mapping made after the copy, in a prepared slot, shows in both.
+    REQUIRE(kernel.map(0xffff'c000'0000'1000, 0x300000, 4096, kMapWrite | kMapGlobal));
+    CHECK(user.query(0xffff'c000'0000'1000, &pa, nullptr));
+    CHECK(pa == 0x300000);
+
+    // The user half is private.
+    REQUIRE(user.map(0x400000, 0x500000, 4096, kMapWrite));
+    REQUIRE(user.map(0x7fff'0000'0000, 0x501000, 4096, kMapWrite));
+    CHECK_FALSE(kernel.query(0x400000, &pa, nullptr));
+
+    // Tearing down frees the three table levels under each of the two user slots used
+    // (slot 0 and slot 255): 2 x (PDPT + PD + PT), and never the mapped frames.
+    g_freedCount = 0;
+    user.releaseTables(0, 255, recordFree);
+    CHECK(g_freedCount == 6);
+    for (int i = 0; i < g_freedCount; ++i) {
+        CHECK(g_freed[i] != 0x500000);
+        CHECK(g_freed[i] != 0x501000);
+    }
+    CHECK_FALSE(user.query(0x400000, &pa, nullptr));
+    CHECK(user.query(kKernelVa, &pa, nullptr)); // the kernel half is untouched
+}

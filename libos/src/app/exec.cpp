@@ -80,7 +80,7 @@ long findInPath(const char* name, const char* pathVar, char* resolved, vfs::Ref<
                 uint64_t* size) {
     long result = -ENOENT;
     size_t nameLen = length(name);
-    const char* p = pathVar != nullptr ? pathVar : "/usr/local/bin:/usr/bin:/bin";
+    const char* p = pathVar;
     for (;;) {
         const char* end = p;
         while (*end != 0 && *end != ':') {
@@ -120,7 +120,7 @@ long loadProgram(const char* name, const char* pathVar, LoadedProgram* out, cons
     vfs::Ref<vfs::File> file;
     uint64_t size = 0;
     long r;
-    if (hasSlash(name)) {
+    if (hasSlash(name) || pathVar == nullptr) {
         if (length(name) >= sizeof out->path) {
             *why = "the path is too long";
             return -ENAMETOOLONG;

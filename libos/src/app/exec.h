@@ -22,7 +22,8 @@ struct LoadedProgram {
 };
 
 // Finds `name` (absolute, relative to the working directory, or a bare name looked up in
-// `pathVar`, a PATH value) and loads it. Returns 0, or -errno with *why saying what is wrong
+// `pathVar`, a PATH value; with pathVar null a bare name is relative too, as for execve) and
+// loads it into the current address space. Returns 0, or -errno with *why saying what is wrong
 // (for "[uk] cannot run NAME: WHY"): -ENOENT not found, -EACCES not executable, -ENOEXEC not
 // a valid x86_64 ELF program (or its interpreter is missing or invalid).
 long loadProgram(const char* name, const char* pathVar, LoadedProgram* out, const char** why);

@@ -11,6 +11,7 @@
 #include "../kernel/log.h"
 #include "../kernel/memory.h"
 #include "../mm/address_space.h"
+#include "../proc/process.h"
 #include "../sched/scheduler.h"
 #include "../syscalls/errno.h"
 #include "../time/clock.h"
@@ -195,7 +196,10 @@ void start(const CommandLine& cmdline) {
     vfs::setInitialWorkdir(workdir);
     vfs::setProgramArguments(argv, argc, envp, envc);
 
-    sched::init(); // the main thread (tid 1) with its system call stack, and the idle thread
+    // The main thread (tid 1) with its system call stack, the idle thread, and the first
+    // process around the main thread.
+    sched::Thread* main = sched::init();
+    proc::createFirst(main, &mm::addressSpace(), &vfs::bootContext());
 
     LoadedProgram program;
     static elf::Phdr phdrs[16];
@@ -209,7 +213,8 @@ void start(const CommandLine& cmdline) {
         // A program from the root file system (uk pack, uk convert): argv[0] is its path or
         // a name to look up in PATH, as Docker does with an image's entrypoint.
         const char* why = "";
-        long r = loadProgram(argv[0], pathValue, &program, &why);
+        long r = loadProgram(argv[0], pathValue != nullptr ? pathValue : kDefaultPath + 5, &program,
+                             &why);
         if (r < 0) {
             log::notice("cannot run %s: %s", argv[0], why);
             exitProcess(r == -ENOENT ? 127 : 126);

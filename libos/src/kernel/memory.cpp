@@ -215,6 +215,16 @@ void init(const arch::BootInfo& boot) {
     mapOrPanic(g_image.appDataStart, aphys(g_image.appDataStart),
                g_image.appEnd - g_image.appDataStart, arch::kMapWrite, "application data");
 
+    // Every top-level slot of the library OS's half exists from now on, so address spaces
+    // created later (which copy those slots) see kernel stacks and device windows mapped
+    // after their creation.
+    const uint64_t laterSlots[] = {arch::kKernelStackBase, arch::kMmioBase};
+    for (uint64_t va : laterSlots) {
+        if (!g_kernelPt.prepareTopLevel(va)) {
+            log::panic("out of memory building the page tables");
+        }
+    }
+
     arch::writeCr3(root);
 
     // Now the direct map covers everything: hand over RAM above 4 GiB too.
@@ -223,6 +233,26 @@ void init(const arch::BootInfo& boot) {
     g_heap.init(mm::PageSource{heapPages, returnHeapPages, nullptr});
     log::info("memory: %lu KiB RAM, %lu KiB free after the image (%lu KiB)", g_totalRam / 1024,
               g_frames.freeFrames() * 4, (g_image.imagePhysEnd - g_image.imagePhysStart) / 1024);
+}
+
+arch::PageTable newAddressSpaceTable() {
+    uint64_t root = allocZeroedFrame();
+    arch::PageTable pt(root, arch::PhysWindow{arch::kDirectMapBase},
+                       arch::FrameSource{frameForPageTable, nullptr}, false);
+    if (root != 0) {
+        pt.copyTopLevel(g_kernelPt, 256, 511);
+    }
+    return pt;
+}
+
+void releaseAddressSpaceTable(arch::PageTable& pt) {
+    if (pt.rootPhys() == 0) {
+        return;
+    }
+    pt.releaseTables(0, 255, [](uint64_t phys) { g_frames.free(phys); });
+    if (pt.rootPhys() != g_kernelPt.rootPhys()) {
+        g_frames.free(pt.rootPhys());
+    }
 }
 
 uint64_t mapDevice(uint64_t phys, uint64_t size) {

@@ -28,6 +28,13 @@ void init(const arch::BootInfo& boot);
 mm::PageAllocator& frames();
 arch::PageTable& kernelPageTable();
 
+// Page tables for a new address space: its own lower half, the library OS's half shared
+// with every other. rootPhys() is 0 when memory is exhausted.
+arch::PageTable newAddressSpaceTable();
+// Frees an address space's lower-half table pages and its root (the boot tables' root
+// stays). Its mappings must be gone already.
+void releaseAddressSpaceTable(arch::PageTable& pt);
+
 // A zeroed 4 KiB frame's physical address, or 0 when memory is exhausted.
 uint64_t allocZeroedFrame();
 

@@ -5,8 +5,8 @@
 #include <uk/arch/cpu.h>
 #include <uk/arch/cpu_setup.h>
 
-#include "../app/process.h"
 #include "../mm/address_space.h"
+#include "../proc/process.h"
 #include "../sched/scheduler.h"
 #include "../syscalls/errno.h"
 #include "log.h"
@@ -17,9 +17,13 @@ namespace {
 
 constexpr uint64_t kUnblockable = (1ull << (SIGKILL - 1)) | (1ull << (SIGSTOP - 1));
 
-KernelSigaction g_actions[kCount + 1];
-uint64_t g_procPending = 0;
-int32_t g_procCodes[kCount + 1];
+KernelSigaction* actions() {
+    return proc::current()->actions;
+}
+
+uint64_t processPending(const sched::Thread* t) {
+    return t->process != nullptr ? t->process->sigPending : 0;
+}
 
 // ---- Linux x86_64 signal frame layout -------------------------------------------------------
 
@@ -171,14 +175,14 @@ void setupFrame(arch::TrapFrame& ctx, int sig, const SigInfo& info, const Kernel
     }
     t->sigMask &= ~kUnblockable;
     if (act.flags & SA_RESETHAND) {
-        g_actions[sig].handler = kSigDfl;
-        g_actions[sig].flags &= ~SA_SIGINFO;
+        actions()[sig].handler = kSigDfl;
+        actions()[sig].flags &= ~SA_SIGINFO;
     }
 }
 
 // Takes the lowest deliverable signal off the thread's or the process's pending set.
 int takeSignal(sched::Thread* t, SigInfo* info) {
-    uint64_t ready = (t->sigPending | g_procPending) & (~t->sigMask | kUnblockable);
+    uint64_t ready = (t->sigPending | processPending(t)) & (~t->sigMask | kUnblockable);
     if (ready == 0) {
         return 0;
     }
@@ -190,14 +194,15 @@ int takeSignal(sched::Thread* t, SigInfo* info) {
         info->code = t->sigCodes[sig];
         info->u.addr = t->faultAddr;
         if (info->code <= 0) {
-            info->u.kill.pid = app::kPid;
+            info->u.kill.pid = t->sigSenders[sig];
             info->u.kill.uid = 0;
         }
     } else {
-        g_procPending &= ~bit(sig);
-        info->code = g_procCodes[sig];
-        if (info->code <= 0) {
-            info->u.kill.pid = app::kPid;
+        proc::Process* p = t->process;
+        p->sigPending &= ~bit(sig);
+        info->code = p->sigCodes[sig];
+        if (info->code <= 0 || sig == SIGCHLD) {
+            info->u.kill.pid = p->sigSenders[sig];
             info->u.kill.uid = 0;
         }
     }
@@ -210,7 +215,7 @@ bool defaultIsStop(int sig) {
 
 // Would delivering `sig` run a handler (as opposed to being ignored or ending the process)?
 bool runsHandler(int sig) {
-    uint64_t h = g_actions[sig].handler;
+    uint64_t h = actions()[sig].handler;
     return sig != SIGKILL && sig != SIGSTOP && h != kSigDfl && h != kSigIgn;
 }
 
@@ -228,8 +233,8 @@ bool deliverOne(arch::TrapFrame& ctx) {
             }
             return false;
         }
-        const KernelSigaction& act = g_actions[sig];
-        if (sig == SIGKILL) {
+        const KernelSigaction& act = actions()[sig];
+        if (sig == SIGKILL || proc::current()->exiting) {
             terminate(sig);
         }
         if (act.handler == kSigIgn) {
@@ -253,7 +258,7 @@ uint64_t bit(int sig) {
 }
 
 KernelSigaction& action(int sig) {
-    return g_actions[sig];
+    return actions()[sig];
 }
 
 const char* name(int sig) {
@@ -273,10 +278,11 @@ bool ignoredByDefault(int sig) {
 }
 
 void terminate(int sig, bool reported) {
-    if (!reported) {
+    proc::Process* p = proc::current();
+    if (!reported && p == proc::first() && !p->exiting) {
         log::notice("the application was killed by %s", name(sig));
     }
-    app::exitProcess(128 + sig);
+    proc::exitGroup(proc::signaledStatus(sig));
 }
 
 bool hasDeliverable(const sched::Thread* t) {
@@ -284,40 +290,58 @@ bool hasDeliverable(const sched::Thread* t) {
 }
 
 uint64_t pendingFor(const sched::Thread* t) {
-    return (t->sigPending | g_procPending) & (~t->sigMask | kUnblockable);
+    return (t->sigPending | processPending(t)) & (~t->sigMask | kUnblockable);
 }
 
 uint64_t pendingSet(const sched::Thread* t) {
-    return t->sigPending | g_procPending;
+    return t->sigPending | processPending(t);
 }
 
 void setMask(uint64_t mask) {
     sched::current()->sigMask = mask & ~kUnblockable;
 }
 
-void sendToProcess(int sig, const SigInfo& info) {
-    if (sig == SIGKILL) {
-        terminate(sig);
+void sendToProcess(proc::Process* p, int sig, const SigInfo& info) {
+    if (p == nullptr || p->zombie) {
+        return;
     }
-    const KernelSigaction& act = g_actions[sig];
+    if (sig == SIGKILL) {
+        if (p == proc::current()) {
+            terminate(sig);
+        }
+        // Every thread of the process ends on its way back to the application; an
+        // interruptible wait ends at once.
+        sched::forEachThread([&](sched::Thread* t) {
+            if (t->process == p) {
+                t->sigPending |= bit(SIGKILL);
+                sched::interrupt(t);
+            }
+        });
+        return;
+    }
+    const KernelSigaction& act = p->actions[sig];
     bool ignored = act.handler == kSigIgn || (act.handler == kSigDfl && ignoredByDefault(sig));
     bool blockedEverywhere = true;
-    sched::forEachThread(
-        [&](sched::Thread* t) { blockedEverywhere &= (t->sigMask & bit(sig)) != 0; });
+    sched::forEachThread([&](sched::Thread* t) {
+        if (t->process == p) {
+            blockedEverywhere &= (t->sigMask & bit(sig)) != 0;
+        }
+    });
     if (ignored && !blockedEverywhere) {
         return; // discarded, as Linux does for ignored signals
     }
-    g_procPending |= bit(sig);
-    g_procCodes[sig] = info.code;
-    // If the running application thread can take it, it will on its way back; otherwise wake
-    // the threads that could (tid 0 is the idle thread, not the application's).
+    p->sigPending |= bit(sig);
+    p->sigCodes[sig] = info.code;
+    p->sigSenders[sig] = info.u.kill.pid;
+    // If the running thread of that process can take it, it will on its way back;
+    // otherwise wake the threads that could.
     sched::Thread* cur = sched::current();
-    if (cur != nullptr && cur->tid != 0 && cur->state == sched::ThreadState::Running &&
+    if (cur != nullptr && cur->process == p && cur->state == sched::ThreadState::Running &&
         !(cur->sigMask & bit(sig))) {
         return;
     }
     sched::forEachThread([&](sched::Thread* t) {
-        if (!(t->sigMask & bit(sig))) {
+        if (t->process == p && !(t->sigMask & bit(sig))) {
             sched::interrupt(t);
         }
     });
@@ -325,10 +349,12 @@ void sendToProcess(int sig, const SigInfo& info) {
 
 void sendToThread(sched::Thread* t, int sig, const SigInfo& info) {
     if (sig == SIGKILL) {
-        terminate(sig);
+        sendToProcess(t->process, sig, info); // SIGKILL always takes the whole process
+        return;
     }
     t->sigPending |= bit(sig);
     t->sigCodes[sig] = info.code;
+    t->sigSenders[sig] = info.u.kill.pid;
     if (!(t->sigMask & bit(sig))) {
         sched::interrupt(t);
     }
@@ -371,27 +397,12 @@ long deliverAtSyscallExit(arch::SyscallFrame& frame, long result) {
         return result;
     }
     // The interrupted context as the signal frame will record it.
-    arch::TrapFrame ctx = arch::userFrame(frame.rip, frame.rsp, frame.rflags);
-    ctx.r15 = frame.r15;
-    ctx.r14 = frame.r14;
-    ctx.r13 = frame.r13;
-    ctx.r12 = frame.r12;
-    ctx.rbp = frame.rbp;
-    ctx.rbx = frame.rbx;
-    ctx.rdi = frame.args[0];
-    ctx.rsi = frame.args[1];
-    ctx.rdx = frame.args[2];
-    ctx.r10 = frame.args[3];
-    ctx.r8 = frame.args[4];
-    ctx.r9 = frame.args[5];
-    ctx.rcx = frame.rip;
-    ctx.r11 = frame.rflags;
-    ctx.rax = static_cast<uint64_t>(result);
+    arch::TrapFrame ctx = arch::frameAfterSyscall(frame, static_cast<uint64_t>(result));
     if (restartable) {
         uint64_t next = pendingFor(t);
         bool handler = next != 0 && runsHandler(lowestSignal(next));
         bool restart = !handler || (result == -kRestartSys &&
-                                    (g_actions[lowestSignal(next)].flags & SA_RESTART));
+                                    (actions()[lowestSignal(next)].flags & SA_RESTART));
         if (restart) {
             ctx.rax = frame.number; // back to the syscall instruction, same number and arguments
             ctx.rip -= 2;

@@ -14,6 +14,9 @@
 namespace uk::sched {
 struct Thread;
 }
+namespace uk::proc {
+struct Process;
+}
 
 namespace uk::signals {
 
@@ -67,6 +70,7 @@ struct SigInfo {
 };
 static_assert(sizeof(SigInfo) == 128);
 
+// The current process's disposition of `sig`.
 KernelSigaction& action(int sig);
 
 const char* name(int sig);
@@ -74,14 +78,15 @@ const char* name(int sig);
 bool ignoredByDefault(int sig);
 uint64_t bit(int sig);
 
-// Ends the application as if `sig` had killed it: status 128 + sig. Says so on the console
-// unless the caller already printed a report (CPU faults do).
+// Ends the current process as if `sig` had killed it (its parent's wait sees the signal;
+// for the first process the machine stops with status 128 + sig). Says so on the console
+// for the first process unless the caller already printed a report (CPU faults do).
 [[noreturn]] void terminate(int sig, bool reported = false);
 
 // A signal for the whole process (kill, alarm, a pipe's SIGPIPE goes to the thread): pending
 // until a thread that does not block it returns to the application; a blocked thread that
 // could take it is woken.
-void sendToProcess(int sig, const SigInfo& info);
+void sendToProcess(proc::Process* p, int sig, const SigInfo& info);
 void sendToThread(sched::Thread* t, int sig, const SigInfo& info);
 // Convenience: from the kernel to the current thread (e.g. SIGPIPE).
 void sendToCurrentThread(int sig);

@@ -11,6 +11,7 @@
 #include "../app/process.h"
 #include "../base/format.h"
 #include "../mm/address_space.h"
+#include "../proc/process.h"
 #include "../sched/scheduler.h"
 #include "../syscalls/dispatch.h"
 #include "log.h"
@@ -144,7 +145,7 @@ void arch::hooks::exception(TrapFrame& f) {
                 log::notice("fatal: out of memory: the application was killed (all %lu KiB of "
                             "guest RAM are in use)",
                             memory::totalRamBytes() / 1024);
-                app::exitProcess(128 + signals::SIGKILL);
+                proc::exitGroup(proc::signaledStatus(signals::SIGKILL));
             default:
                 break;
             }

@@ -13,10 +13,10 @@ namespace uk::mm {
 
 namespace {
 
-// Constructed on first use in static storage: the one address space lives as long as the
-// machine, so it must not get an exit-time destructor.
+// The first address space (the boot process's, over the boot page tables) is constructed
+// on first use in static storage: it must not get an exit-time destructor.
 alignas(AddressSpace) unsigned char g_storage[sizeof(AddressSpace)];
-AddressSpace* g_addressSpace = nullptr;
+AddressSpace* g_active = nullptr;
 
 uint64_t pageUp(uint64_t v) {
     return (v + AddressSpace::kPage - 1) & ~(AddressSpace::kPage - 1);
@@ -39,10 +39,56 @@ uint32_t mapFlagsFor(uint32_t prot) {
 } // namespace
 
 AddressSpace& addressSpace() {
-    if (g_addressSpace == nullptr) {
-        g_addressSpace = new (g_storage) AddressSpace();
+    if (g_active == nullptr) {
+        g_active = new (g_storage) AddressSpace(memory::kernelPageTable());
     }
-    return *g_addressSpace;
+    return *g_active;
+}
+
+void activate(AddressSpace* as) {
+    if (as == nullptr || as == g_active) {
+        return;
+    }
+    if (g_active == nullptr || as->pageTable().rootPhys() != g_active->pageTable().rootPhys()) {
+        arch::writeCr3(as->pageTable().rootPhys());
+    }
+    g_active = as;
+}
+
+AddressSpace* AddressSpace::create() {
+    arch::PageTable pt = memory::newAddressSpaceTable();
+    if (pt.rootPhys() == 0) {
+        return nullptr;
+    }
+    auto* as = new (std::nothrow) AddressSpace(pt);
+    if (as == nullptr) {
+        memory::releaseAddressSpaceTable(pt);
+    }
+    return as;
+}
+
+void AddressSpace::destroy(AddressSpace* as) {
+    // Every area goes: shared file pages return to their files, image pages stay with the
+    // image, the rest is freed; then the table pages themselves.
+    while (const Vma* v = as->vmas_.first()) {
+        uint64_t start = v->start, end = v->end;
+        bool image = v->kind == VmaKind::Image;
+        as->unmapSharedFilePages(start, end);
+        as->vmas_.remove(start, end);
+        if (image) {
+            for (uint64_t va = start; va < end; va += kPage) {
+                as->pt_.unmap(va, nullptr);
+            }
+        } else {
+            as->unmapPages(start, end);
+        }
+    }
+    memory::releaseAddressSpaceTable(as->pt_);
+    if (reinterpret_cast<unsigned char*>(as) == g_storage) {
+        as->~AddressSpace();
+    } else {
+        delete as;
+    }
 }
 
 void AddressSpace::init(uint64_t imageStart, uint64_t textEnd, uint64_t dataStart,
@@ -63,7 +109,7 @@ bool AddressSpace::mapZeroPage(uint64_t va, uint32_t prot) {
     if (frame == 0) {
         return false;
     }
-    if (!memory::kernelPageTable().map(va, frame, kPage, mapFlagsFor(prot))) {
+    if (!pt_.map(va, frame, kPage, mapFlagsFor(prot))) {
         memory::frames().free(frame);
         return false;
     }
@@ -82,7 +128,7 @@ AddressSpace::Fault AddressSpace::handleFault(uint64_t addr, bool write, bool ex
     }
     uint64_t va = pageDown(addr);
     uint64_t pa;
-    if (memory::kernelPageTable().query(va, &pa, nullptr)) {
+    if (pt_.query(va, &pa, nullptr)) {
         // Present and allowed by the area, yet it faulted: the page's own rights disagree
         // (cannot happen unless the tables and areas diverged).
         return Fault::Denied;
@@ -95,7 +141,7 @@ AddressSpace::Fault AddressSpace::handleFault(uint64_t addr, bool write, bool ex
 
 bool AddressSpace::mapFilePage(const Vma* v, uint64_t va) {
     uint64_t index = (v->offset + (va - v->start)) / kPage;
-    auto& pt = memory::kernelPageTable();
+    auto& pt = pt_;
     if (v->backing->shared()) {
         uint64_t frame = v->backing->sharedFrame(index);
         if (frame == 0 || !pt.map(va, frame, kPage, mapFlagsFor(v->prot))) {
@@ -117,7 +163,7 @@ bool AddressSpace::mapFilePage(const Vma* v, uint64_t va) {
 }
 
 void AddressSpace::unmapSharedFilePages(uint64_t start, uint64_t end) {
-    auto& pt = memory::kernelPageTable();
+    auto& pt = pt_;
     for (const Vma* v = vmas_.find(start); v != nullptr && v->start < end; v = v->next) {
         if (v->backing == nullptr || !v->backing->shared()) {
             continue;
@@ -137,7 +183,7 @@ void AddressSpace::unmapSharedFilePages(uint64_t start, uint64_t end) {
 }
 
 void AddressSpace::unmapPages(uint64_t start, uint64_t end) {
-    auto& pt = memory::kernelPageTable();
+    auto& pt = pt_;
     for (uint64_t va = start; va < end; va += kPage) {
         uint64_t pa;
         if (pt.unmap(va, &pa)) {
@@ -264,7 +310,7 @@ int64_t AddressSpace::protect(uint64_t addr, uint64_t length, uint32_t prot) {
     }
     // Resident pages keep their frames: PROT_NONE parks them (not present, contents kept)
     // so that a later mprotect back to read/write finds the same data, as on Linux.
-    auto& pt = memory::kernelPageTable();
+    auto& pt = pt_;
     uint32_t flags = prot == kProtNone ? arch::kMapNoAccess : mapFlagsFor(prot);
     for (uint64_t va = addr; va < end; va += kPage) {
         if (pt.protect(va, flags)) {
@@ -357,7 +403,7 @@ int64_t AddressSpace::remap(uint64_t oldAddr, uint64_t oldSize, uint64_t newSize
         return -ENOMEM;
     }
     // Move the translations; the frames (and so the contents) stay where they are.
-    auto& pt = memory::kernelPageTable();
+    auto& pt = pt_;
     uint64_t moved = oldSize < newSize ? oldSize : newSize;
     uint32_t flagsNow = prot == kProtNone ? arch::kMapNoAccess : mapFlagsFor(prot);
     for (uint64_t off = 0; off < moved; off += kPage) {
@@ -422,7 +468,7 @@ uint64_t AddressSpace::createStack(uint64_t size, uint64_t top, const char* name
 }
 
 bool AddressSpace::populate(uint64_t start, uint64_t end) {
-    auto& pt = memory::kernelPageTable();
+    auto& pt = pt_;
     for (uint64_t va = pageDown(start); va < end; va += kPage) {
         uint64_t pa;
         if (pt.query(va, &pa, nullptr)) {
@@ -455,7 +501,7 @@ bool AddressSpace::canWrite(uint64_t ptr, uint64_t size) const {
 
 bool AddressSpace::isResident(uint64_t addr) const {
     uint64_t pa;
-    return addr < arch::kUserTop && memory::kernelPageTable().query(addr, &pa, nullptr);
+    return addr < arch::kUserTop && pt_.query(addr, &pa, nullptr);
 }
 
 } // namespace uk::mm

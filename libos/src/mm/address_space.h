@@ -6,6 +6,8 @@
 #include <stddef.h>
 #include <stdint.h>
 
+#include <uk/arch/paging.h>
+
 #include "vma_backing.h"
 #include "vma_map.h"
 
@@ -13,6 +15,18 @@ namespace uk::mm {
 
 class AddressSpace {
 public:
+    explicit AddressSpace(const arch::PageTable& pt) : pt_(pt) {}
+    AddressSpace(const AddressSpace&) = delete;
+    AddressSpace& operator=(const AddressSpace&) = delete;
+
+    // A new, empty address space with its own page tables (the library OS's half shared).
+    // nullptr when memory is exhausted.
+    static AddressSpace* create();
+    // Frees every mapping, the page tables and the object. Must not be the active one.
+    static void destroy(AddressSpace* as);
+
+    const arch::PageTable& pageTable() const { return pt_; }
+
     static constexpr uint64_t kPage = 4096;
     static constexpr uint64_t kMinAddress = 0x10000;        // Linux's mmap_min_addr
     static constexpr uint64_t kStackTop = 0x7fff'ffff'f000; // the main thread's stack
@@ -76,14 +90,17 @@ private:
     void unmapSharedFilePages(uint64_t start, uint64_t end);
     bool mapZeroPage(uint64_t va, uint32_t prot);
 
+    arch::PageTable pt_;
     VmaMap vmas_;
     uint64_t brkStart_ = 0;
     uint64_t brk_ = 0;
     uint64_t resident_ = 0;
 };
 
-// The one address space of this library OS instance.
+// The address space of the running process (the one CR3 holds).
 AddressSpace& addressSpace();
+// Switches to `as` (loads its page tables unless they are already loaded).
+void activate(AddressSpace* as);
 
 // Linux mmap flags and protections used here.
 inline constexpr uint32_t kMapShared = 0x01;

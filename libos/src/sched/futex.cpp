@@ -1,6 +1,7 @@
 #include "futex.h"
 
 #include "../mm/address_space.h"
+#include "../proc/process.h"
 #include "../syscalls/errno.h"
 #include "scheduler.h"
 
@@ -13,6 +14,13 @@ WaitQueue g_buckets[kBuckets];
 
 WaitQueue& bucketFor(uint64_t addr) {
     return g_buckets[(addr >> 2) % kBuckets];
+}
+
+// Futexes are keyed by address within one address space: threads of other processes
+// waiting on the same number are not the same futex.
+bool sameMemory(const Thread* t) {
+    const Thread* self = current();
+    return t->process != nullptr && self->process != nullptr && t->process->as == self->process->as;
 }
 
 bool validWord(uint64_t addr) {
@@ -59,7 +67,7 @@ long futexWake(uint64_t addr, int n, uint32_t bitset) {
     Thread* t = q.front();
     while (t != nullptr && woken < n) {
         Thread* next = t->waitNext;
-        if (t->futexAddr == addr && (t->futexBitset & bitset) != 0) {
+        if (t->futexAddr == addr && (t->futexBitset & bitset) != 0 && sameMemory(t)) {
             wake(t, WaitQueue::Wake::Woken);
             ++woken;
         }
@@ -88,7 +96,7 @@ long futexRequeue(uint64_t addr, int nWake, int nRequeue, uint64_t addr2, bool c
     Thread* t = from.front();
     while (t != nullptr && moved < nRequeue) {
         Thread* next = t->waitNext;
-        if (t->futexAddr == addr) {
+        if (t->futexAddr == addr && sameMemory(t)) {
             WaitQueue::unlink(t);
             t->futexAddr = addr2;
             to.enqueue(t);

@@ -10,6 +10,8 @@
 #include "../base/new.h"
 #include "../kernel/log.h"
 #include "../kernel/signals.h"
+#include "../mm/address_space.h"
+#include "../proc/process.h"
 #include "../time/clock.h"
 
 namespace uk::sched {
@@ -128,6 +130,9 @@ void switchTo(Thread* prev, Thread* next) {
         arch::saveFpu(prev->fpu);
         prev->fsBase = arch::readFsBase();
         prev->gsBase = arch::readGsBase();
+    }
+    if (next->process != nullptr) {
+        mm::activate(next->process->as); // the idle thread runs on whatever is loaded
     }
     if (next != &g_idle) {
         arch::restoreFpu(next->fpu);
@@ -276,7 +281,7 @@ size_t threadCount() {
     return g_count;
 }
 
-Thread* createThread(const arch::TrapFrame& user) {
+Thread* createThread(const arch::TrapFrame& user, proc::Process* process) {
     auto* t = new (std::nothrow) Thread;
     if (t == nullptr) {
         return nullptr;
@@ -296,6 +301,8 @@ Thread* createThread(const arch::TrapFrame& user) {
     t->fsBase = arch::readFsBase();
     t->gsBase = arch::readGsBase();
     t->sigMask = g_current->sigMask;
+    t->process = process;
+    ++process->threads;
     t->tid = g_nextTid++;
     t->savedRsp = arch::initialContext(t->kstack.top, user);
     t->state = ThreadState::Runnable;
@@ -369,6 +376,9 @@ void exitCurrent() {
 }
 
 uint64_t processCpuNs() {
+    if (g_current->process != nullptr) {
+        return proc::cpuNs(g_current->process);
+    }
     uint64_t ticks = g_exitedTicks;
     uint64_t now = arch::rdtsc();
     for (Thread* t = g_all; t != nullptr; t = t->allNext) {

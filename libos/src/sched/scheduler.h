@@ -23,9 +23,9 @@ template <typename Fn>
 void forEachThread(Fn&& fn);
 Thread* firstThread();
 
-// A new thread that starts at `user` (its first instruction, registers and stack), with a
-// copy of the current thread's FPU state. nullptr when memory is exhausted.
-Thread* createThread(const arch::TrapFrame& user);
+// A new thread of `process` that starts at `user` (its first instruction, registers and
+// stack), with a copy of the current thread's FPU state. nullptr when memory is exhausted.
+Thread* createThread(const arch::TrapFrame& user, proc::Process* process);
 
 // Makes a blocked or new thread runnable; `reason` is what its wait returns.
 void wake(Thread* t, WaitQueue::Wake reason);
@@ -43,7 +43,7 @@ void yield();
 // A signal is pending for `t`: end its interruptible wait.
 void interrupt(Thread* t);
 
-// Total CPU time of the process and of one thread, in ns.
+// Total CPU time of the current process and of one thread, in ns.
 uint64_t processCpuNs();
 uint64_t threadCpuNs(const Thread* t);
 

@@ -12,6 +12,10 @@
 #include "timer.h"
 #include "wait_queue.h"
 
+namespace uk::proc {
+struct Process;
+}
+
 namespace uk::sched {
 
 enum class ThreadState : uint8_t { Runnable, Running, Blocked, Exited };
@@ -24,6 +28,7 @@ struct SignalStack {
 
 struct Thread {
     int tid = 0;
+    proc::Process* process = nullptr; // null for the idle thread and once the thread ended
     ThreadState state = ThreadState::Runnable;
 
     memory::Stack kstack{};
@@ -47,8 +52,9 @@ struct Thread {
     SignalStack altStack{};
     uint64_t savedSigMask = 0; // rt_sigsuspend's mask, restored once a handler has run
     bool restoreSigMask = false;
-    int32_t sigCodes[65] = {}; // si_code of each pending thread-directed signal
-    uint64_t faultAddr = 0;    // si_addr of a pending fault signal
+    int32_t sigCodes[65] = {};   // si_code of each pending thread-directed signal
+    int32_t sigSenders[65] = {}; // si_pid of each
+    uint64_t faultAddr = 0;      // si_addr of a pending fault signal
 
     // Scheduling.
     Thread* runNext = nullptr;

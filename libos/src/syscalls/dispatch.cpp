@@ -6,6 +6,7 @@
 #include "../kernel/log.h"
 #include "../kernel/signals.h"
 #include "../mm/address_space.h"
+#include "../proc/process.h"
 #include "../sched/scheduler.h"
 
 extern "C" {
@@ -127,7 +128,12 @@ void addArg(Line& l, const ArgDesc& d, const uint64_t* a, size_t i, long result,
 
 void trace(const SyscallDesc& d, const uint64_t* a, long result, bool returned) {
     Line l;
-    l.add("[uk:strace] %s(", d.name);
+    l.add("[uk:strace] ");
+    const proc::Process* p = proc::current();
+    if (p != nullptr && p != proc::first()) {
+        l.add("[pid %d] ", p->pid); // as strace -f marks other processes
+    }
+    l.add("%s(", d.name);
     for (size_t i = 0; i < d.argCount; ++i) {
         if (i > 0) {
             l.add(", ");
@@ -186,6 +192,13 @@ size_t registeredCount() {
 
 namespace {
 long invoke(arch::SyscallFrame& f);
+}
+
+void traceSuccessWithoutReturn(long result) {
+    const arch::SyscallFrame* f = sched::current()->syscallFrame;
+    if (g_strace && f != nullptr && f->number < kSyscallTableSize && g_table[f->number]) {
+        trace(*g_table[f->number], f->args, result, true);
+    }
 }
 
 long dispatch(arch::SyscallFrame& f) {

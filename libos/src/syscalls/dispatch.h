@@ -14,5 +14,8 @@ void initDispatch(bool strace);
 long dispatch(arch::SyscallFrame& frame);
 const SyscallDesc* lookup(unsigned number);
 size_t registeredCount();
+// For calls that succeed without returning (execve): prints the strace line of the call in
+// progress with `result`, if strace is on.
+void traceSuccessWithoutReturn(long result);
 
 } // namespace uk::sys

@@ -41,8 +41,11 @@ enum Errno : long {
     ENOSYS = 38,
     ENOTEMPTY = 39,
     ELOOP = 40,
+    ENODATA = 61,
     ENOTSUP = 95,
+    EOPNOTSUPP = 95, // the same number on Linux
     ETIMEDOUT = 110,
+    ECANCELED = 125,
 };
 
 // Name and description for strace output; nullptr if unknown.

@@ -1,11 +1,10 @@
-// Process identity, exit, thread-pointer setup and resource limits for the single
-// application process.
+// Process identity, groups and sessions, exit, thread-pointer setup and resource limits.
 #include <uk/arch/cpu.h>
 #include <uk/arch/cpu_setup.h>
 
-#include "../app/process.h"
 #include "../kernel/memory.h"
 #include "../mm/address_space.h"
+#include "../proc/process.h"
 #include "syscall.h"
 
 namespace uk::sys {
@@ -15,14 +14,15 @@ namespace {
 using mm::addressSpace;
 
 [[noreturn]] void sysExitGroup(int status) {
-    app::exitProcess(status & 0xff);
+    proc::exitGroup(proc::exitedStatus(status));
 }
 
 long sysGetpid() {
-    return app::kPid;
+    return proc::current()->pid;
 }
 long sysGetppid() {
-    return 0;
+    proc::Process* parent = proc::current()->parent;
+    return parent != nullptr ? parent->pid : 0;
 }
 long sysGetuid() {
     return 0;
@@ -36,18 +36,60 @@ long sysGeteuid() {
 long sysGetegid() {
     return 0;
 }
+proc::Process* processOrSelf(int pid) {
+    proc::Process* p = pid == 0 ? proc::current() : proc::find(pid);
+    return p != nullptr && !p->zombie ? p : nullptr;
+}
+
 long sysGetpgrp() {
-    return app::kPid;
+    return proc::current()->pgid;
 }
 long sysGetpgid(int pid) {
-    return (pid == 0 || pid == app::kPid) ? app::kPid : -ESRCH;
+    proc::Process* p = processOrSelf(pid);
+    return p != nullptr ? p->pgid : -ESRCH;
 }
 long sysGetsid(int pid) {
-    return (pid == 0 || pid == app::kPid) ? app::kPid : -ESRCH;
+    proc::Process* p = processOrSelf(pid);
+    return p != nullptr ? p->sid : -ESRCH;
 }
+// A process group leader cannot start a session (the first process is one).
 long sysSetsid() {
-    return -EPERM;
-} // already a session leader
+    proc::Process* self = proc::current();
+    bool leader = false;
+    proc::forEach([&](proc::Process* p) { leader |= p->pgid == self->pid; });
+    if (leader) {
+        return -EPERM;
+    }
+    self->pgid = self->sid = self->pid;
+    return self->pid;
+}
+// setpgid(2): the caller or one of its children, into a group of the same session.
+long sysSetpgid(int pid, int pgid) {
+    proc::Process* self = proc::current();
+    proc::Process* p = pid == 0 ? self : proc::find(pid);
+    if (p == nullptr || (p != self && p->parent != self)) {
+        return -ESRCH;
+    }
+    if (pgid < 0) {
+        return -EINVAL;
+    }
+    if (p->sid != self->sid) {
+        return -EPERM;
+    }
+    if (p->sid == p->pid) {
+        return -EPERM; // a session leader stays in its own group
+    }
+    int target = pgid == 0 ? p->pid : pgid;
+    if (target != p->pid) {
+        bool exists = false;
+        proc::forEach([&](proc::Process* q) { exists |= q->pgid == target && q->sid == p->sid; });
+        if (!exists) {
+            return -EPERM;
+        }
+    }
+    p->pgid = target;
+    return 0;
+}
 
 constexpr int kArchSetGs = 0x1001, kArchSetFs = 0x1002, kArchGetFs = 0x1003, kArchGetGs = 0x1004;
 
@@ -137,7 +179,7 @@ Rlimit g_limits[kRlimitCount] = {{kInfinity, kInfinity},   // RLIMIT_CPU
                                  {kInfinity, kInfinity}};  // RLIMIT_RTTIME
 
 long sysPrlimit(int pid, int resource, const void* newLimit, void* oldLimit) {
-    if (pid != 0 && pid != app::kPid) {
+    if (pid != 0 && pid != proc::current()->pid && proc::find(pid) == nullptr) {
         return -ESRCH;
     }
     if (resource < 0 || resource >= kRlimitCount) {
@@ -184,6 +226,7 @@ UK_SYSCALL(getpgrp, sysGetpgrp, Implemented, "");
 UK_SYSCALL(getpgid, sysGetpgid, Implemented, "");
 UK_SYSCALL(getsid, sysGetsid, Implemented, "");
 UK_SYSCALL(setsid, sysSetsid, Implemented, "");
+UK_SYSCALL(setpgid, sysSetpgid, Implemented, "");
 UK_SYSCALL(arch_prctl, sysArchPrctl, Partial,
            "ARCH_SET/GET_FS and ARCH_SET/GET_GS; no CPUID faulting");
 UK_SYSCALL(uname, sysUname, Implemented, "");

@@ -1,8 +1,8 @@
 // Signal system calls: dispositions, masks, the alternate stack, sending, waiting, returning
 // from handlers, and interval timers. Delivery itself is in kernel/signals.
-#include "../app/process.h"
 #include "../kernel/signals.h"
 #include "../mm/address_space.h"
+#include "../proc/process.h"
 #include "../sched/scheduler.h"
 #include "../time/clock.h"
 #include "syscall.h"
@@ -126,22 +126,49 @@ sg::SigInfo userInfo(int sig, int code) {
     sg::SigInfo info{};
     info.signo = sig;
     info.code = code;
-    info.u.kill.pid = app::kPid;
+    proc::Process* self = proc::current();
+    info.u.kill.pid = code == sg::SI_KERNEL || self == nullptr ? 0 : self->pid;
     info.u.kill.uid = 0;
     return info;
 }
 
+// kill(2): pid > 0 one process, 0 the caller's process group, -1 every process but the
+// first and the caller (as Linux), < -1 the group -pid.
 long sysKill(int pid, int sig) {
-    if (pid != app::kPid && pid != 0 && pid != -1) {
-        return -ESRCH;
-    }
-    if (sig == 0) {
-        return 0;
-    }
-    if (!validSignal(sig)) {
+    if (sig != 0 && !validSignal(sig)) {
         return -EINVAL;
     }
-    sg::sendToProcess(sig, userInfo(sig, sg::SI_USER));
+    proc::Process* self = proc::current();
+    if (pid > 0) {
+        proc::Process* p = proc::find(pid);
+        if (p == nullptr || p->zombie) {
+            return p == nullptr ? -ESRCH : 0; // a zombie takes (and ignores) signals
+        }
+        if (sig != 0) {
+            sg::sendToProcess(p, sig, userInfo(sig, sg::SI_USER));
+        }
+        return 0;
+    }
+    int group = pid == 0 ? self->pgid : -pid;
+    bool found = false;
+    sg::SigInfo info = userInfo(sig, sg::SI_USER);
+    // The caller last: a fatal signal to itself must not cut the loop short.
+    proc::forEach([&](proc::Process* p) {
+        bool match = pid == -1 ? (p != proc::first() && p != self) : p->pgid == group;
+        if (match && p != self && !p->zombie) {
+            found = true;
+            if (sig != 0 && p != self) {
+                sg::sendToProcess(p, sig, info);
+            }
+        }
+    });
+    bool selfMatch = pid != -1 && self->pgid == group;
+    if (!found && !selfMatch) {
+        return -ESRCH;
+    }
+    if (sig != 0 && selfMatch) {
+        sg::sendToProcess(self, sig, info);
+    }
     return 0;
 }
 
@@ -165,7 +192,14 @@ long sysTkill(int tid, int sig) {
 }
 
 long sysTgkill(int tgid, int tid, int sig) {
-    return tgid == app::kPid ? sendToThread(tid, sig) : -ESRCH;
+    sched::Thread* t = sched::findThread(tid);
+    if (tgid <= 0 || tid <= 0) {
+        return -EINVAL;
+    }
+    if (t == nullptr || t->process == nullptr || t->process->pid != tgid) {
+        return -ESRCH;
+    }
+    return sendToThread(tid, sig);
 }
 
 [[noreturn]] void sysRtSigreturn() {
@@ -220,18 +254,20 @@ struct Itimerval {
     Timeval interval, value;
 };
 
-struct IntervalTimer {
-    sched::Timer timer;
-    uint64_t intervalNs;
-    uint64_t deadlineNs; // 0: disarmed
-    int signal;
-};
-IntervalTimer g_itimers[3] = {
-    {{}, 0, 0, sg::SIGALRM}, {{}, 0, 0, sg::SIGVTALRM}, {{}, 0, 0, sg::SIGPROF}};
+using proc::IntervalTimer;
+constexpr int kItimerSignals[3] = {sg::SIGALRM, sg::SIGVTALRM, sg::SIGPROF};
+
+IntervalTimer& itimer(int which) {
+    proc::Process* p = proc::current();
+    IntervalTimer& it = p->itimers[which];
+    it.owner = p;
+    it.signal = kItimerSignals[which];
+    return it;
+}
 
 void itimerFired(sched::Timer* timer) {
     auto* it = static_cast<IntervalTimer*>(timer->context);
-    sg::sendToProcess(it->signal, userInfo(it->signal, sg::SI_KERNEL));
+    sg::sendToProcess(it->owner, it->signal, userInfo(it->signal, sg::SI_KERNEL));
     if (it->intervalNs != 0) {
         it->deadlineNs += it->intervalNs;
         uint64_t now = clock::monotonicNs();
@@ -265,7 +301,7 @@ long sysGetitimer(int which, void* out) {
     if (!addressSpace().canWrite(reinterpret_cast<uint64_t>(out), sizeof(Itimerval))) {
         return -EFAULT;
     }
-    *static_cast<Itimerval*>(out) = currentValue(g_itimers[which]);
+    *static_cast<Itimerval*>(out) = currentValue(itimer(which));
     return 0;
 }
 
@@ -274,7 +310,7 @@ long setItimer(int which, const Itimerval& v, Itimerval* old) {
         v.interval.usec >= 1'000'000 || v.value.sec < 0 || v.interval.sec < 0) {
         return -EINVAL;
     }
-    IntervalTimer& it = g_itimers[which];
+    IntervalTimer& it = itimer(which);
     if (old != nullptr) {
         *old = currentValue(it);
     }
@@ -324,7 +360,7 @@ long sysAlarm(unsigned seconds) {
 UK_SYSCALL(rt_sigaction, sysRtSigaction, Implemented, "");
 UK_SYSCALL(rt_sigprocmask, sysRtSigprocmask, Implemented, "");
 UK_SYSCALL(sigaltstack, sysSigaltstack, Implemented, "");
-UK_SYSCALL(kill, sysKill, Partial, "only the process itself exists (pid 1, 0 or -1)");
+UK_SYSCALL(kill, sysKill, Implemented, "");
 UK_SYSCALL(tkill, sysTkill, Implemented, "");
 UK_SYSCALL(tgkill, sysTgkill, Implemented, "");
 UK_SYSCALL(rt_sigreturn, sysRtSigreturn, Implemented, "");

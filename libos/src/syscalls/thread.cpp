@@ -1,13 +1,14 @@
-// Threads: clone/clone3 for threads (CLONE_VM | CLONE_THREAD), exit of one thread, futex,
-// the thread id calls and the scheduler's knobs.
+// Threads and new processes: clone/clone3 for threads (CLONE_VM | CLONE_THREAD) and for
+// vfork-style children (CLONE_VM | CLONE_VFORK, as vfork and posix_spawn make them), exit of
+// one thread, futex, the thread id calls and the scheduler's knobs.
 #include <uk/arch/context.h>
 #include <uk/arch/cpu.h>
 
-#include "../app/process.h"
 #include "../kernel/log.h"
 #include "../kernel/machine.h"
 #include "../kernel/signals.h"
 #include "../mm/address_space.h"
+#include "../proc/process.h"
 #include "../sched/futex.h"
 #include "../sched/scheduler.h"
 #include "../time/clock.h"
@@ -48,26 +49,96 @@ constexpr uint64_t kThreadFlags = CLONE_VM | CLONE_FS | CLONE_FILES | CLONE_SIGH
 
 bool reportedFork = false;
 
+// The new thread's registers: it returns from the same system call with 0, on `stack` (or
+// the caller's stack when 0).
+arch::TrapFrame childFrame(uint64_t stack) {
+    arch::SyscallFrame& f = *sched::current()->syscallFrame;
+    arch::TrapFrame user = arch::frameAfterSyscall(f, 0);
+    if (stack != 0) {
+        user.rsp = stack;
+    }
+    return user;
+}
+
+// The CLONE_SETTLS and *_SETTID / CHILD_CLEARTID requests for a new thread (addresses
+// already checked).
+void applyCloneFlags(sched::Thread* t, uint64_t flags, uint64_t parentTid, uint64_t childTid,
+                     uint64_t tls) {
+    if (flags & CLONE_SETTLS) {
+        t->fsBase = tls;
+    }
+    if (flags & CLONE_PARENT_SETTID) {
+        *reinterpret_cast<int32_t*>(parentTid) = t->tid;
+    }
+    if (flags & CLONE_CHILD_SETTID) {
+        *reinterpret_cast<int32_t*>(childTid) = t->tid;
+    }
+    if (flags & CLONE_CHILD_CLEARTID) {
+        t->clearChildTid = childTid;
+    }
+}
+
+// Flags a vfork-style process clone may carry (posix_spawn: CLONE_VM | CLONE_VFORK |
+// SIGCHLD; vfork(2) is the same without a new stack).
+constexpr uint64_t kVforkFlags = CLONE_VM | CLONE_VFORK | CLONE_PARENT_SETTID | CLONE_CHILD_SETTID |
+                                 CLONE_CHILD_CLEARTID | CLONE_SETTLS | CLONE_DETACHED |
+                                 CLONE_UNTRACED | CLONE_IO | kCsignalMask;
+
+// A child process that borrows the caller's memory until it calls execve or _exit; the
+// caller sleeps until then, as with vfork.
+long createVforkProcess(uint64_t flags, uint64_t stack, uint64_t parentTid, uint64_t childTid,
+                        uint64_t tls, int exitSignal) {
+    if (flags & ~kVforkFlags) {
+        return -EINVAL;
+    }
+    auto& as = addressSpace();
+    if ((flags & CLONE_PARENT_SETTID) && !as.canWrite(parentTid, 4)) {
+        return -EFAULT;
+    }
+    if ((flags & CLONE_CHILD_SETTID) && !as.canWrite(childTid, 4)) {
+        return -EFAULT;
+    }
+    proc::VforkWait wait;
+    proc::Process* child = proc::createVforkChild(exitSignal, &wait);
+    if (child == nullptr) {
+        return -ENOMEM;
+    }
+    sched::Thread* t = sched::createThread(childFrame(stack), child);
+    if (t == nullptr) {
+        proc::discardChild(child);
+        return -EAGAIN;
+    }
+    child->pid = t->tid; // a process's id is its first thread's
+    applyCloneFlags(t, flags, parentTid, childTid, tls);
+    int pid = child->pid;
+    proc::waitForVforkChild(&wait); // the child runs now (it is on the run queue)
+    return pid;
+}
+
 long createThread(uint64_t flags, uint64_t stack, uint64_t parentTid, uint64_t childTid,
-                  uint64_t tls) {
+                  uint64_t tls, int exitSignal) {
     if (!(flags & CLONE_VM)) {
         if (!reportedFork) {
             reportedFork = true;
-            log::notice("fork (clone without CLONE_VM) is not supported yet: returning ENOSYS");
+            log::notice("fork (clone without CLONE_VM) is not supported yet: returning ENOSYS "
+                        "(vfork and posix_spawn work)");
         }
         return -ENOSYS;
     }
     if (!(flags & CLONE_THREAD)) {
-        // vfork and posix_spawn's CLONE_VM|CLONE_VFORK make a process: not yet.
-        if (!reportedFork) {
-            reportedFork = true;
-            log::notice("creating processes (clone without CLONE_THREAD) is not supported yet: "
-                        "returning ENOSYS");
+        if (!(flags & CLONE_VFORK)) {
+            // A process sharing memory with its parent for good (CLONE_VM alone).
+            if (!reportedFork) {
+                reportedFork = true;
+                log::notice("clone with CLONE_VM but neither CLONE_THREAD nor CLONE_VFORK is "
+                            "not supported: returning ENOSYS");
+            }
+            return -ENOSYS;
         }
-        return -ENOSYS;
+        return createVforkProcess(flags, stack, parentTid, childTid, tls, exitSignal);
     }
     // Linux's own consistency rules.
-    if (!(flags & CLONE_SIGHAND) || (flags & kCsignalMask) != 0) {
+    if (!(flags & CLONE_SIGHAND) || (flags & kCsignalMask) != 0 || exitSignal != 0) {
         return -EINVAL;
     }
     if (flags & ~kThreadFlags) {
@@ -80,49 +151,28 @@ long createThread(uint64_t flags, uint64_t stack, uint64_t parentTid, uint64_t c
     if ((flags & CLONE_CHILD_SETTID) && !as.canWrite(childTid, 4)) {
         return -EFAULT;
     }
-    sched::Thread* self = sched::current();
-    arch::SyscallFrame& f = *self->syscallFrame;
-    // The new thread returns from the same system call with 0, on its own stack.
-    arch::TrapFrame user = arch::userFrame(f.rip, stack != 0 ? stack : f.rsp, f.rflags);
-    user.r15 = f.r15;
-    user.r14 = f.r14;
-    user.r13 = f.r13;
-    user.r12 = f.r12;
-    user.rbp = f.rbp;
-    user.rbx = f.rbx;
-    user.rdi = f.args[0];
-    user.rsi = f.args[1];
-    user.rdx = f.args[2];
-    user.r10 = f.args[3];
-    user.r8 = f.args[4];
-    user.r9 = f.args[5];
-    user.rcx = f.rip;
-    user.r11 = f.rflags;
-    user.rax = 0;
-    sched::Thread* t = sched::createThread(user);
+    sched::Thread* t = sched::createThread(childFrame(stack), proc::current());
     if (t == nullptr) {
         return -EAGAIN;
     }
-    if (flags & CLONE_SETTLS) {
-        t->fsBase = tls;
-    }
-    // A new thread does not inherit the alternate signal stack.
-    if (flags & CLONE_PARENT_SETTID) {
-        *reinterpret_cast<int32_t*>(parentTid) = t->tid;
-    }
-    if (flags & CLONE_CHILD_SETTID) {
-        *reinterpret_cast<int32_t*>(childTid) = t->tid;
-    }
-    if (flags & CLONE_CHILD_CLEARTID) {
-        t->clearChildTid = childTid;
-    }
+    // A new thread does not inherit the alternate signal stack (a new Thread has none).
+    applyCloneFlags(t, flags, parentTid, childTid, tls);
     return t->tid;
 }
 
 long sysClone(Flags flags, unsigned long stack, void* parentTid, void* childTid,
               unsigned long tls) {
-    return createThread(flags.value, stack, reinterpret_cast<uint64_t>(parentTid),
-                        reinterpret_cast<uint64_t>(childTid), tls);
+    // The low byte is the signal the parent gets when a child process ends.
+    int exitSignal = static_cast<int>(flags.value & kCsignalMask);
+    if (exitSignal > signals::kCount) {
+        return -EINVAL;
+    }
+    return createThread(flags.value & ~kCsignalMask, stack, reinterpret_cast<uint64_t>(parentTid),
+                        reinterpret_cast<uint64_t>(childTid), tls, exitSignal);
+}
+
+long sysVfork() {
+    return createVforkProcess(CLONE_VM | CLONE_VFORK, 0, 0, 0, 0, signals::SIGCHLD);
 }
 
 struct CloneArgs {
@@ -148,24 +198,23 @@ long sysClone3(const void* args, size_t size) {
             return -E2BIG; // a newer kernel's field we do not know
         }
     }
-    if (a.setTidSize != 0 || (a.flags & CLONE_PIDFD) || a.exitSignal != 0) {
+    if (a.setTidSize != 0 || (a.flags & CLONE_PIDFD) || (a.flags & kCsignalMask) != 0 ||
+        a.exitSignal > static_cast<uint64_t>(signals::kCount)) {
         return -EINVAL;
     }
     uint64_t top = a.stack != 0 ? a.stack + a.stackSize : 0;
-    return createThread(a.flags, top, a.parentTid, a.childTid, a.tls);
+    return createThread(a.flags, top, a.parentTid, a.childTid, a.tls,
+                        static_cast<int>(a.exitSignal));
 }
 
 // The end of one thread: clear_child_tid gets 0 and a futex wake (pthread_join waits on it).
 [[noreturn]] void sysExit(int status) {
-    if (sched::threadCount() <= 1) {
-        app::exitProcess(status & 0xff);
-    }
     sched::Thread* t = sched::current();
     if (t->clearChildTid != 0 && addressSpace().canWrite(t->clearChildTid, 4)) {
         *reinterpret_cast<int32_t*>(t->clearChildTid) = 0;
         sched::futexWake(t->clearChildTid, 1, sched::kFutexBitsetAny);
     }
-    sched::exitCurrent();
+    proc::exitThread(status);
 }
 
 long sysSetTidAddress(int* tidptr) {
@@ -425,8 +474,10 @@ long sysSetpriority(int which, int who, int prio) {
 } // namespace
 
 UK_SYSCALL(clone, sysClone, Partial,
-           "threads (CLONE_VM|CLONE_THREAD); fork, vfork and new processes return ENOSYS");
-UK_SYSCALL(clone3, sysClone3, Partial, "threads, as clone; no set_tid, pidfd or exit signal");
+           "threads (CLONE_VM|CLONE_THREAD) and vfork-style processes (CLONE_VM|CLONE_VFORK); "
+           "fork (a copied address space) returns ENOSYS");
+UK_SYSCALL(clone3, sysClone3, Partial, "as clone; no set_tid or pidfd");
+UK_SYSCALL(vfork, sysVfork, Implemented, "");
 UK_SYSCALL(exit, sysExit, Implemented, "");
 UK_SYSCALL(set_tid_address, sysSetTidAddress, Implemented, "");
 UK_SYSCALL(gettid, sysGettid, Implemented, "");

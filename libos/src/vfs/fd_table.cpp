@@ -64,6 +64,19 @@ long FdTable::installAt(int fd, Ref<File> file, bool cloexec) {
     return fd;
 }
 
+long FdTable::copyFrom(const FdTable& other) {
+    if (!grow(other.cap_)) {
+        return -ENOMEM;
+    }
+    for (int i = 0; i < other.cap_; ++i) {
+        if (other.slots_[i].file != nullptr) {
+            other.slots_[i].file->ref();
+            slots_[i] = other.slots_[i];
+        }
+    }
+    return 0;
+}
+
 Ref<File> FdTable::get(int fd) const {
     return Ref<File>(peek(fd));
 }

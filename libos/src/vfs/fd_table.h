@@ -32,6 +32,10 @@ public:
     void closeRange(int first, int last, bool cloexecOnly);
     void closeOnExec();
 
+    // For a new process (vfork, posix_spawn): this empty table gets every descriptor of
+    // `other`, sharing the open file descriptions, with the same close-on-exec flags.
+    long copyFrom(const FdTable& other);
+
     bool cloexec(int fd) const;
     long setCloexec(int fd, bool on);
 

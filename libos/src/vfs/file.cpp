@@ -6,7 +6,33 @@ File::File(Ref<Node> node, uint32_t flags)
     : node_(static_cast<Ref<Node>&&>(node)), flags_(flags & kOStatusFlags) {}
 
 File::~File() {
+    while (observers_ != nullptr) {
+        FileObserver* o = observers_;
+        unobserve(o);
+        o->gone(o);
+    }
     delete[] path_;
+}
+
+void File::observe(FileObserver* o) {
+    o->prev = nullptr;
+    o->next = observers_;
+    if (observers_ != nullptr) {
+        observers_->prev = o;
+    }
+    observers_ = o;
+}
+
+void File::unobserve(FileObserver* o) {
+    if (o->prev != nullptr) {
+        o->prev->next = o->next;
+    } else if (observers_ == o) {
+        observers_ = o->next;
+    }
+    if (o->next != nullptr) {
+        o->next->prev = o->prev;
+    }
+    o->next = o->prev = nullptr;
 }
 
 void File::setPath(char* heapString) {

@@ -19,6 +19,16 @@ class WaitQueue;
 
 namespace uk::vfs {
 
+// Something that refers to an open file description without holding a reference (an
+// epoll interest): told when the description goes away, so it can let go, as Linux drops a
+// file's epoll interests at its last close. `gone` runs from ~File, after the subclass is
+// destroyed: it must not call the File.
+struct FileObserver {
+    void (*gone)(FileObserver* self) = nullptr;
+    FileObserver* next = nullptr;
+    FileObserver* prev = nullptr;
+};
+
 class File : public RefCounted {
 public:
     // `node` may be null for objects that have none. `flags` are the open flags; only the
@@ -63,6 +73,10 @@ public:
     virtual uint32_t poll() const { return kPollIn | kPollOut | kPollRdNorm | kPollWrNorm; }
     virtual sched::WaitQueue* pollQueue() { return nullptr; }
 
+    // Observers, told (and removed) when this description is destroyed.
+    void observe(FileObserver* o);
+    void unobserve(FileObserver* o);
+
 protected:
     ~File() override;
 
@@ -70,6 +84,9 @@ protected:
     uint32_t flags_;
     uint64_t offset_ = 0;
     char* path_ = nullptr;
+
+private:
+    FileObserver* observers_ = nullptr;
 };
 
 // A regular file through its node's readAt/writeAt: seekable, O_APPEND.

@@ -413,6 +413,14 @@ const char* programName() {
     return g_comm;
 }
 
+void setProgramName(const char* name) {
+    size_t i = 0;
+    for (; name[i] != 0 && i < sizeof g_comm - 1; ++i) {
+        g_comm[i] = name[i];
+    }
+    g_comm[i] = 0;
+}
+
 void setProgramArguments(const char* const* argv, size_t argc, const char* const* envp,
                          size_t envc) {
     auto pack = [](Strings* s, const char* const* v, size_t n) {

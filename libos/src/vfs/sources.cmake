@@ -1,9 +1,12 @@
 # The VFS and the file system calls (included by libos/CMakeLists.txt). Portable sources
 # also build for the host, where unit tests and the cpio fuzzer run them under sanitizers.
 set(UK_VFS_PORTABLE_SOURCES
+  src/vfs/anon.cpp
   src/vfs/cpio.cpp
   src/vfs/devices.cpp
   src/vfs/env.cpp
+  src/vfs/epoll.cpp
+  src/vfs/eventfd.cpp
   src/vfs/fd_table.cpp
   src/vfs/file.cpp
   src/vfs/file_mapping.cpp

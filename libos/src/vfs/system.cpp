@@ -8,6 +8,7 @@
 #include "../kernel/log.h"
 #include "../kernel/memory.h"
 #include "../kernel/signals.h"
+#include "../proc/process.h"
 #include "../random/entropy.h"
 #include "../time/clock.h"
 #include "../tty/console.h"
@@ -155,11 +156,19 @@ Vfs& system() {
     return *g_vfs;
 }
 
-Context& current() {
+Context& bootContext() {
     if (g_context == nullptr) {
         g_context = new (g_contextStorage) Context(&system());
     }
     return *g_context;
+}
+
+Context& current() {
+    proc::Process* p = proc::current();
+    if (p != nullptr && p->files != nullptr) {
+        return *p->files;
+    }
+    return bootContext(); // at boot, before the first process exists
 }
 
 void mountRootFs(const arch::BootInfo& boot) {

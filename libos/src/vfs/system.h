@@ -14,8 +14,10 @@ struct BootInfo;
 namespace uk::vfs {
 
 Vfs& system();
-// The running process's context. (One process today; vfork/execve will switch it.)
+// The running process's context (root, cwd, umask, descriptors).
 Context& current();
+// The context made at boot, which becomes the first process's.
+Context& bootContext();
 
 // At boot: a ramfs at "/", filled from the initrd (the PVH module, else the image's
 // embedded .uk.initrd section, else left empty), /dev, /proc and /sys mounted on top (and
@@ -43,5 +45,8 @@ bool cpuinfoText(Text* out, void*);
 // The path /proc/self/exe shows (may be empty).
 const char* exePath();
 const char* programName(); // the basename of argv[0], for /proc/self/comm and status
+// The main thread's name changed (prctl PR_SET_NAME): what /proc/self/comm shows from now
+// on. At most 15 bytes are kept.
+void setProgramName(const char* name);
 
 } // namespace uk::vfs

@@ -27,6 +27,10 @@ uint64_t initialContext(uint64_t kernelStackTop, const TrapFrame& user);
 // A TrapFrame for returning to code at `rip` on stack `rsp` with `rflags`, ring 0 selectors.
 TrapFrame userFrame(uint64_t rip, uint64_t rsp, uint64_t rflags);
 
+// The context of the application at a system call, as a TrapFrame that returns from that
+// call with `rax` (rcx and r11 hold the return address and flags, as `syscall` left them).
+TrapFrame frameAfterSyscall(const SyscallFrame& f, uint64_t rax);
+
 // FPU/SSE/AVX state (XSAVE format when the CPU has it, else FXSAVE): the size and alignment
 // of a save area, and saving/restoring the live registers.
 size_t fpuAreaSize();

@@ -69,6 +69,17 @@ public:
 
     static uint64_t entryFor(uint64_t pa, uint32_t flags, bool large);
 
+    // Address spaces share the library OS's half: every top-level slot the kernel will ever
+    // use must exist before an address space copies them, so later kernel mappings (stacks,
+    // device windows) show in all of them. Creates the top-level entry covering va.
+    bool prepareTopLevel(uint64_t va);
+    // Copies top-level entries [first, last] from `from` (which must use the same window).
+    void copyTopLevel(const PageTable& from, unsigned first, unsigned last);
+    // Frees the table pages (not the mapped frames: their owners free those) below the
+    // top-level entries [first, last] and clears the entries. For tearing down an address
+    // space's half after every mapping in it is gone.
+    void releaseTables(unsigned first, unsigned last, void (*freeFrame)(uint64_t phys));
+
 private:
     uint64_t* table(uint64_t phys) const { return static_cast<uint64_t*>(window_.at(phys)); }
     // Returns the entry for va at `level` (3 = PML4 ... 0 = PT), creating intermediate

@@ -1,0 +1,173 @@
+#!/usr/bin/env bash
+# uk pack: trees made of the host's own programs boot as images whose library OS loads the
+# program from the root file system. Debian's busybox-static (a static glibc program) runs
+# its applets: `sh -c` with builtins only (fork is not there yet), ls, cat, sort, wc, find,
+# sed, awk, md5sum, false. glibc's dynamic /bin/ls and /usr/bin/sort run through ld.so with
+# the libraries ldd names. Also: a program missing from the root (127) or not executable
+# (126), `uk run IMAGE -- ARGS` replacing the packed arguments, --env and --workdir, and the
+# default memory of a big image. Every output and status is checked, and no command may meet
+# an unsupported system call.
+if [ ! -x /bin/busybox ]; then
+    echo "SKIP: /bin/busybox is missing (Debian's busybox-static; ./setup.sh installs it)"
+    exit 77
+fi
+source "$(dirname "$0")/lib.sh"
+
+# The application's lines: stdout without the library OS's "[uk] " messages.
+app_out() { printf '%s\n' "$OUT" | grep -v '^\[uk\] ' || true; }
+
+# expect_exact EXPECTED WHAT: the application's output is exactly EXPECTED (lines).
+expect_exact() {
+    if [ "$(app_out)" = "$1" ]; then
+        pass "$2"
+    else
+        fail "$2: output differs from the expected"
+        diff <(printf '%s\n' "$1") <(app_out) | head -20 >&2 || true
+        show
+    fi
+}
+
+expect_supported() {
+    expect_no_out '^\[uk\] unsupported system call' "$1: no unsupported system call"
+}
+
+# run_case WHAT STATUS EXPECTED [uk run args...]: boots, checks status, output, notices.
+run_case() {
+    local what=$1 status=$2 expected=$3
+    shift 3
+    boot "$@"
+    expect_status "$status" "$what"
+    expect_exact "$expected" "$what: output"
+    expect_supported "$what"
+}
+
+# --- busybox-static -----------------------------------------------------------------------
+mkdir -p bb/bin bb/data/sub bb/work/dir
+cp /bin/busybox bb/bin/busybox
+printf 'pear\nApple\nfig\n_under\nbanana\n10\n9\napple\nfig\n' >bb/data/fruit
+printf 'alpha beta\ngamma\n' >bb/data/sub/words
+: >bb/data/sub/empty
+"$UK" pack bb -o bb.img -- /bin/busybox true
+pass "uk pack of a busybox tree"
+
+run_case "busybox true" 0 "" bb.img
+run_case "busybox false" 1 "" bb.img -- false
+
+# sh -c with builtins only: echo, test, for, expansion, arithmetic, exit status.
+script='x=6; y=7; echo "product $((x * y))"
+for w in one two three; do printf "%s." "$w"; done; echo
+n=0; while [ $n -lt 4 ]; do n=$((n + 1)); done; echo "n=$n"
+v=hello; echo "${v}-${#v}-${v%lo}-${unset:-dflt}"
+if test -d /data && [ -f /data/fruit ] && ! test -e /nothere; then echo tests ok; fi
+case abc in a*) echo case ok;; esac
+f() { echo "in f: $1 $#"; return 5; }; f arg1 arg2; echo "f returned $?"
+exit 3'
+run_case "busybox sh -c (builtins)" 3 "product 42
+one.two.three.
+n=4
+hello-5-hel-dflt
+tests ok
+case ok
+in f: arg1 2
+f returned 5" bb.img -- sh -c "$script"
+
+run_case "busybox ls" 0 "empty
+words" bb.img -- ls -1 /data/sub
+boot bb.img -- ls -l /data
+expect_status 0 "busybox ls -l"
+expect_out "^-rw-r--r-- +1 0 +0 +$(wc -c <bb/data/fruit) .* fruit\$" "busybox ls -l shows mode, owner, size, name"
+expect_out '^drwxr-xr-x +2 0 +0 .* sub$' "busybox ls -l shows a directory"
+expect_supported "busybox ls -l"
+
+run_case "busybox cat" 0 "$(cat bb/data/fruit)" bb.img -- cat /data/fruit
+run_case "busybox sort" 0 "$(LC_ALL=C sort bb/data/fruit)" bb.img -- sort /data/fruit
+run_case "busybox sort -u -r" 0 "$(LC_ALL=C sort -u -r bb/data/fruit)" bb.img -- sort -u -r /data/fruit
+run_case "busybox wc" 0 "$(printf '%9d %9d %9d /data/fruit' 9 9 "$(wc -c <bb/data/fruit)")" \
+    bb.img -- wc /data/fruit
+# find prints in directory order; compare as sets with the host's find of the same tree.
+boot bb.img -- find /data
+expect_status 0 "busybox find"
+if [ "$(app_out | LC_ALL=C sort)" = "$(cd bb && find data | sed 's|^|/|' | LC_ALL=C sort)" ]; then
+    pass "busybox find lists the tree"
+else
+    fail "busybox find: differs from the host's find"
+    show
+fi
+expect_supported "busybox find"
+run_case "busybox find -name" 0 "/data/sub/words" bb.img -- find / -name words -type f
+run_case "busybox sed" 0 "$(sed -e 's/a/A/g' -e '/^[0-9]/d' bb/data/fruit)" \
+    bb.img -- sed -e 's/a/A/g' -e '/^[0-9]/d' /data/fruit
+awk_prog='length($1) > 3 { n++; s = s $1 "," } END { printf "%d %s\n", n, s }'
+run_case "busybox awk" 0 "$(awk "$awk_prog" bb/data/fruit)" bb.img -- awk "$awk_prog" /data/fruit
+run_case "busybox md5sum" 0 "$(md5sum bb/bin/busybox | cut -d' ' -f1)  /bin/busybox
+$(md5sum bb/data/fruit | cut -d' ' -f1)  /data/fruit" bb.img -- md5sum /bin/busybox /data/fruit
+
+# --- glibc, dynamically linked --------------------------------------------------------------
+mkdir -p dyn/data
+for f in /bin/ls /usr/bin/sort $( (ldd /bin/ls; ldd /usr/bin/sort) | grep -o '/[^ ]*' | sort -u); do
+    mkdir -p "dyn$(dirname "$f")"
+    cp -L "$f" "dyn$f"
+done
+printf 'b\nB\na\n_x\n10\n9\nZeta\nalpha beta\n\n~tilde\nalpha\n' >dyn/data/words
+"$UK" pack dyn -o ls.img -- /bin/ls -la /
+"$UK" pack dyn -o sort.img -- /usr/bin/sort /data/words
+pass "uk pack of glibc's dynamic ls and sort with their libraries"
+
+boot ls.img
+expect_status 0 "glibc ls -la /"
+expect_out '^total [0-9]+$' "glibc ls -la: total"
+expect_out '^drwxr-xr-x +[0-9]+ 0 +0 +[0-9]+ .* bin$' "glibc ls -la: /bin in long format"
+expect_out '^dr-xr-xr-x +[0-9]+ 0 +0 +[0-9]+ .* proc$' "glibc ls -la: /proc"
+expect_out '^drwxrwxrwt +[0-9]+ 0 +0 +[0-9]+ .* tmp$' "glibc ls -la: /tmp is sticky"
+expected_names=$( (printf '%s\n' . .. dev proc sys tmp; ls -A dyn) | LC_ALL=C sort -u)
+if [ "$(app_out | grep -E '^[-dlcbps][rwxsStT-]{9} ' | awk '{print $NF}' | LC_ALL=C sort -u)" = "$expected_names" ]; then
+    pass "glibc ls -la: every name in /, nothing else"
+else
+    fail "glibc ls -la: names differ from: $(tr "\n" " " <<<"$expected_names")"
+    show
+fi
+expect_no_out 'Function not implemented|cannot' "glibc ls -la: no errors"
+expect_supported "glibc ls -la /"
+
+run_case "glibc sort" 0 "$(LC_ALL=C sort dyn/data/words)" sort.img
+run_case "glibc sort -r -n" 0 "$(LC_ALL=C sort -r -n dyn/data/words)" sort.img -- -r -n /data/words
+
+# --- what cannot run ------------------------------------------------------------------------
+# The packed tree is replaced with --initrd: one without the program, one where it lacks x.
+mkdir -p empty
+(cd empty && find . | cpio -o -H newc --quiet) >empty.cpio
+boot --initrd empty.cpio bb.img
+expect_status 127 "a program missing from the root file system"
+expect_out '^\[uk\] cannot run /bin/busybox: ' "it says it cannot run the program"
+chmod 0644 bb/bin/busybox
+(cd bb && find . | cpio -o -H newc --quiet) >noexec.cpio
+chmod 0755 bb/bin/busybox
+boot --initrd noexec.cpio bb.img
+expect_status 126 "a program that is not executable"
+expect_out '^\[uk\] cannot run /bin/busybox: ' "it says it cannot run the program"
+
+# --- the image's configuration ----------------------------------------------------------------
+"$UK" pack bb -o env.img --env FOO=packed --workdir /work/dir -- /bin/busybox sh -c 'echo $FOO; pwd'
+run_case "--env and --workdir" 0 "packed
+/work/dir" env.img
+run_case "uk run -e overrides --env" 0 "from run
+/work/dir" -e "FOO=from run" env.img
+run_case "uk run -- ARGS replaces the packed arguments" 0 "replaced packed /work/dir" \
+    env.img -- sh -c 'echo replaced $FOO $PWD'
+# --- a big tree: uk run's default memory grows with the image --------------------------------
+# The guest unpacks the tree into RAM, so a 100 MiB tree needs more than the 128 MiB floor:
+# without --mem uk run gives max(128 MiB, 2 x image + 64 MiB), rounded up to 2 MiB.
+mkdir -p big/bin big/data
+cp /bin/busybox big/bin/busybox
+head -c 100M /dev/zero >big/data/zeros
+"$UK" pack big -o big.img -- /bin/busybox wc -c /data/zeros
+rm -rf big
+image_mib=$((($(stat -c %s big.img) + 1048575) / 1048576))
+boot --print-cmd big.img
+expect_out " -m $((2 * image_mib + 64))M " "the default memory is twice the image plus 64 MiB"
+run_case "a 100 MiB tree with the default memory" 0 "104857600 /data/zeros" big.img
+boot --mem 128M big.img
+expect_status 125 "the same tree in 128 MiB"
+expect_out 'out of memory' "the guest says it ran out of memory"
+rm -f big.img
+finish
