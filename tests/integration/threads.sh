@@ -10,6 +10,18 @@ expect_out '^counter 160000$' "8 threads x 20000 increments under one mutex"
 expect_out '^sum 500500$' "producer/consumer over a condition variable"
 expect_out '^preemption ok: yes$' "a spinning thread is preempted"
 
+# All at once in one C++ process: 8 threads on a mutex and condition variable, a pipe
+# producer/consumer, file round trips, SIGSEGV recovery with siglongjmp, an interval timer.
+img=$(image linux_abi "$PROGRAMS/linux_abi.cpp")
+boot "$img"
+expect_status 0 "the combined Linux ABI program"
+expect_out '^turns sum 18000$' "8 threads taking turns through a condition variable"
+expect_out '^pipe sum 12502500$' "producer/consumer over a pipe"
+expect_out '^files 4 renamed, size ok, cleanup ok$' "write, rename, read back, list, remove"
+expect_out '^segv recovered 3$' "SIGSEGV handler with siglongjmp, three times"
+expect_out '^timer ticks >= 10: yes$' "setitimer ticks throughout"
+expect_out '^result ok$' "combined result"
+
 img=$(image signals "$PROGRAMS/signals.c")
 boot "$img"
 expect_status 7 "signals program (ends from its stack-overflow handler)"
