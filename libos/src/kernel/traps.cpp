@@ -107,8 +107,14 @@ void applicationFault(const arch::TrapFrame& f, int sig, int code, uint64_t addr
     if (signals::raiseFault(sig, code, addr)) {
         return; // the trap's exit path sets up the handler
     }
-    log::notice("fatal: the application was killed by %s: %s at rip 0x%lx", signals::name(sig),
-                what, f.rip);
+    const proc::Process* p = proc::current();
+    if (p != nullptr && p != proc::first()) {
+        log::notice("fatal: process %d was killed by %s: %s at rip 0x%lx", p->pid,
+                    signals::name(sig), what, f.rip);
+    } else {
+        log::notice("fatal: the application was killed by %s: %s at rip 0x%lx", signals::name(sig),
+                    what, f.rip);
+    }
     printRegisters(f, cr2);
     log::backtrace(f.rip, f.rbp, appReadable);
     signals::terminate(sig, true);

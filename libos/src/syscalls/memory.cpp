@@ -106,7 +106,8 @@ long sysMunlockall() {
 
 UK_SYSCALL(brk, sysBrk, Implemented, "");
 UK_SYSCALL(mmap, sysMmap, Partial,
-           "anonymous memory (shared = private: one process) and ramfs files (MAP_SHARED maps "
+           "anonymous memory (shared = private: without fork no other process can see it) and "
+           "ramfs files (MAP_SHARED maps "
            "the file's own pages); a private file page is copied at its first touch; no SIGBUS "
            "past the end of a file (zeros)");
 UK_SYSCALL(munmap, sysMunmap, Implemented, "");
