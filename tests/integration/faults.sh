@@ -38,6 +38,15 @@ boot "$img" -- abort
 expect_status 134 "abort()"
 expect_out 'killed by SIGABRT' "abort: message"
 
+boot "$img" -- halt
+expect_status 139 "a hlt loop (glibc's last resort in abort)"
+expect_out 'halted at a hlt instruction' "halt: message"
+
+# Interrupts that land right after a 0xf4 byte in running code are not a halt.
+boot "$img" -- busy-f4
+expect_status 0 "a busy loop whose jump displacement is 0xf4"
+expect_out '^busy loop done 1$' "busy-f4: ran to the end"
+
 boot "$img" -- raise-term
 expect_status 143 "raise(SIGTERM)"
 

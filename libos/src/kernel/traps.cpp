@@ -14,6 +14,7 @@
 #include "../proc/process.h"
 #include "../sched/scheduler.h"
 #include "../syscalls/dispatch.h"
+#include "../time/clock.h"
 #include "log.h"
 #include "memory.h"
 #include "signals.h"
@@ -216,17 +217,50 @@ long arch::hooks::syscall(SyscallFrame& f) {
 
 namespace uk {
 
-// The local APIC timer. Besides waking sleepers it catches an application that executed
-// `hlt`: musl's a_crash() uses it to stop a corrupted process, which in ring 3 faults but in
-// our ring 0 just waits for the next interrupt.
+// The local APIC timer. Besides waking sleepers it catches an application stuck in a `hlt`
+// loop (glibc's abort() ends in one if SIGABRT does not end the process): in ring 3 `hlt`
+// faults, in our ring 0 it waits for the next interrupt. A byte 0xf4 before the interrupted
+// rip is not proof on its own: it is as often the last byte of another instruction (a
+// backward jcc rel8 of -12 is 0xf4), and killing a correct program for it is far worse than
+// missing a crash report. So the same thread must be found there with exactly the same
+// registers at three interrupts in a row spanning at least a second: a halted loop, not
+// code making progress. (A single `hlt` that falls through, as musl's a_crash does, is not
+// caught; what follows it usually faults.)
+namespace {
+struct HaltSuspect {
+    const sched::Thread* thread = nullptr;
+    arch::TrapFrame frame{};
+    uint64_t firstNs = 0;
+    int seen = 0;
+};
+HaltSuspect g_halt;
+
+bool sameRegisters(const arch::TrapFrame& a, const arch::TrapFrame& b) {
+    return a.rip == b.rip && a.rsp == b.rsp && a.rflags == b.rflags && a.rax == b.rax &&
+           a.rbx == b.rbx && a.rcx == b.rcx && a.rdx == b.rdx && a.rsi == b.rsi && a.rdi == b.rdi &&
+           a.rbp == b.rbp && a.r8 == b.r8 && a.r9 == b.r9 && a.r10 == b.r10 && a.r11 == b.r11 &&
+           a.r12 == b.r12 && a.r13 == b.r13 && a.r14 == b.r14 && a.r15 == b.r15;
+}
+} // namespace
+
 void onTimerInterrupt(arch::TrapFrame& f, void*) {
-    if (!inLibraryOs(f.rip) && f.rip > 0 && appReadable(f.rip - 1) &&
-        *reinterpret_cast<const uint8_t*>(f.rip - 1) == 0xf4) {
+    bool suspect = !inLibraryOs(f.rip) && f.rip > 0 && appReadable(f.rip - 1) &&
+                   *reinterpret_cast<const uint8_t*>(f.rip - 1) == 0xf4;
+    if (!suspect) {
+        g_halt.seen = 0;
+    } else if (g_halt.seen > 0 && g_halt.thread == sched::current() &&
+               sameRegisters(g_halt.frame, f)) {
+        ++g_halt.seen;
+    } else {
+        g_halt = HaltSuspect{sched::current(), f, clock::monotonicNs(), 1};
+    }
+    if (suspect && g_halt.seen >= 3 && clock::monotonicNs() - g_halt.firstNs >= 1'000'000'000) {
         // In ring 3 this would be a general protection fault: SIGSEGV, no handler retries.
+        g_halt.seen = 0;
         arch::TrapFrame at = f;
         at.rip -= 1;
-        log::notice("fatal: the application was killed by SIGSEGV: hlt instruction (a libc "
-                    "crash trap) at rip 0x%lx",
+        log::notice("fatal: the application was killed by SIGSEGV: it is halted at a hlt "
+                    "instruction (a libc crash trap) at rip 0x%lx",
                     at.rip);
         printRegisters(at, 0);
         log::backtrace(at.rip, at.rbp, appReadable);
