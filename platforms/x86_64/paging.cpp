@@ -162,6 +162,36 @@ bool PageTable::protect(uint64_t va, uint32_t flags) {
     return true;
 }
 
+bool PageTable::lookupPage(uint64_t va, uint64_t* pa, uint32_t* flags) const {
+    va &= ~(k4K - 1);
+    const uint64_t* t = table(root_);
+    for (int l = 3; l >= 0; --l) {
+        uint64_t e = t[indexAt(va, l)];
+        bool parked = l == 0 && !(e & kPresent) && (e & kParked);
+        if (!(e & kPresent) && !parked) {
+            return false;
+        }
+        if (l == 0 || (e & kLarge)) {
+            uint64_t size = 1ull << (12 + 9 * l);
+            *pa = (e & kAddrMask & ~(size - 1)) + (va & (size - 1));
+            uint32_t f = parked ? kMapNoAccess : kMapRead;
+            if (e & kWritable) {
+                f |= kMapWrite;
+            }
+            if (!(e & kNoExecute)) {
+                f |= kMapExec;
+            }
+            if (e & kGlobal) {
+                f |= kMapGlobal;
+            }
+            *flags = f;
+            return true;
+        }
+        t = table(e & kAddrMask);
+    }
+    return false;
+}
+
 bool PageTable::query(uint64_t va, uint64_t* pa, uint32_t* flags, uint64_t* pageSize) const {
     const uint64_t* t = table(root_);
     for (int l = 3; l >= 0; --l) {

@@ -1,7 +1,7 @@
 #!/usr/bin/env bash
 # uk pack: trees made of the host's own programs boot as images whose library OS loads the
 # program from the root file system. Debian's busybox-static (a static glibc program) runs
-# its applets: `sh -c` with builtins only (fork is not there yet), ls, cat, sort, wc, find,
+# its applets: `sh -c` with builtins (processes.sh runs pipelines), ls, cat, sort, wc, find,
 # sed, awk, md5sum, false. glibc's dynamic /bin/ls and /usr/bin/sort run through ld.so with
 # the libraries ldd names. Also: a program missing from the root (127) or not executable
 # (126), `uk run IMAGE -- ARGS` replacing the packed arguments, --env and --workdir, and the

@@ -3,7 +3,8 @@
 # linked) packed with busybox as /bin/sh spawns children with posix_spawn, system(), popen()
 # and vfork + execve, collects exit and signal statuses with waitpid and waitid, gets
 # SIGCHLD, and finally replaces itself with execve (whose status ends the machine). The
-# same run under --strace shows the child processes' calls marked with their pid.
+# same run under --strace shows the child processes' calls marked with their pid. busybox sh
+# forks for pipelines, command substitution and subshells.
 for tool in gcc ldd /bin/busybox; do
     if ! command -v "$tool" >/dev/null; then
         echo "SKIP: $tool is missing (./setup.sh installs it)"
@@ -21,6 +22,7 @@ for lib in $(ldd root/bin/spawn | grep -o '/[^ ]*' | sort -u); do
     cp -L "$lib" "root$lib"
 done
 "$UK" pack root -o spawn.img -- /bin/spawn
+"$UK" pack root -o shell.img -- /bin/sh
 pass "uk pack of a glibc program with busybox"
 
 expected='pid 1 ppid 0 pgrp 1
@@ -56,6 +58,38 @@ else
     show
 fi
 expect_no_out '^\[uk\] (unsupported|fatal|panic)' "no unsupported calls or faults"
+
+# fork: busybox sh runs pipelines, command substitution, subshells and external commands.
+script='echo start
+echo hello | busybox wc -c
+x=$(echo sub | busybox tr a-z A-Z); echo "x=$x"
+busybox seq 1 100 | busybox sort -rn | busybox head -2
+(echo in a subshell; exit 3); echo "subshell status $?"
+/bin/sh -c "exit 4"; echo "child shell status $?"
+for i in 1 2 3; do echo "$i"; done | busybox tac
+echo done'
+boot shell.img -- -c "$script"
+expect_status 0 "busybox sh with forks"
+actual=$(printf '%s\n' "$OUT" | grep -v '^\[uk\] ' || true)
+want='start
+6
+x=SUB
+100
+99
+in a subshell
+subshell status 3
+child shell status 4
+3
+2
+1
+done'
+if [ "$actual" = "$want" ]; then
+    pass "pipelines, \$(...), subshells and child shells (fork)"
+else
+    fail "busybox sh with forks: output differs"
+    diff <(printf '%s\n' "$want") <(printf '%s\n' "$actual") >&2 || true
+    show
+fi
 
 boot --strace spawn.img
 expect_status 5 "under --strace"

@@ -1,8 +1,8 @@
 #!/usr/bin/env bash
 # Debian's unmodified python3 (dynamically linked against glibc, with its standard library
 # and the libraries ldd names, packed from the host with uk pack): a script using os, json,
-# threading, tempfile, hashlib and subprocess (children through posix_spawn and vfork, one
-# of them python3 itself), checked line by line against what the host's python3 computes,
+# threading, tempfile, hashlib, subprocess (children through posix_spawn and vfork, one of
+# them python3 itself) and os.fork, checked line by line against what the host's python3 computes,
 # and its exit status.
 for tool in /usr/bin/python3 ldd /bin/busybox; do
     if ! command -v "$tool" >/dev/null; then
@@ -53,13 +53,14 @@ posix_spawn child
 posix_spawn 0
 subprocess 0 12
 shell 3 shell 42
+fork 5 True False
 check_output nested python"
 
 boot python.img
 expect_status 9 "the script's sys.exit status"
 actual=$(printf '%s\n' "$OUT" | grep -v '^\[uk\] ' || true)
 if [ "$actual" = "$expected" ]; then
-    pass "os, json, threading, tempfile, hashlib, subprocess and posix_spawn"
+    pass "os, json, threading, tempfile, hashlib, subprocess, posix_spawn and fork"
 else
     fail "python checks: output differs from the expected"
     diff <(printf '%s\n' "$expected") <(printf '%s\n' "$actual") >&2 || true

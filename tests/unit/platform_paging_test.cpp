@@ -148,3 +148,23 @@ TEST_CASE("paging: a second address space shares the kernel half and tears down 
     CHECK_FALSE(user.query(0x400000, &pa, nullptr));
     CHECK(user.query(kKernelVa, &pa, nullptr)); // the kernel half is untouched
 }
+
+TEST_CASE("paging: lookupPage sees 4 KiB pages inside large pages and parked pages") {
+    FakeRam ram;
+    PageTable pt = ram.table(false);
+    REQUIRE(pt.map(0x200000, 0x400000, 0x200000, kMapWrite)); // one 2 MiB page
+    uint64_t pa = 0;
+    uint32_t flags = 0;
+    REQUIRE(pt.lookupPage(0x203456, &pa, &flags));
+    CHECK(pa == 0x403000); // the 4 KiB page's frame, not the large page's start
+    CHECK((flags & kMapWrite) != 0);
+    CHECK((flags & kMapNoAccess) == 0);
+
+    REQUIRE(pt.map(0x600000, 0x700000, 4096, kMapWrite));
+    REQUIRE(pt.protect(0x600000, kMapNoAccess));
+    CHECK_FALSE(pt.query(0x600000, &pa, &flags));  // parked: not accessible...
+    REQUIRE(pt.lookupPage(0x600000, &pa, &flags)); // ...but its frame is still there
+    CHECK(pa == 0x700000);
+    CHECK((flags & kMapNoAccess) != 0);
+    CHECK_FALSE(pt.lookupPage(0x601000, &pa, &flags));
+}

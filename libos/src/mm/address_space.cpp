@@ -104,6 +104,73 @@ void AddressSpace::init(uint64_t imageStart, uint64_t textEnd, uint64_t dataStar
     brkStart_ = brk_ = pageUp(imageEnd);
 }
 
+AddressSpace* AddressSpace::duplicate() const {
+    AddressSpace* child = create();
+    if (child == nullptr) {
+        return nullptr;
+    }
+    for (const Vma* v = vmas_.first(); v != nullptr; v = v->next) {
+        bool sharedFile = v->backing != nullptr && v->backing->shared();
+        // The image's frames belong to the image: read-only parts are shared, writable ones
+        // become the child's own (anonymous, freed with it).
+        bool shareImage = v->kind == VmaKind::Image && !(v->prot & kProtWrite);
+        VmaKind kind = v->kind == VmaKind::Image && !shareImage ? VmaKind::Anonymous : v->kind;
+        if (child->vmas_.insert(v->start, v->end, v->prot, kind, v->name, v->backing, v->offset) ==
+            nullptr) {
+            destroy(child);
+            return nullptr;
+        }
+        for (uint64_t va = v->start; va < v->end; va += kPage) {
+            uint64_t pa;
+            uint32_t flags;
+            if (!pt_.lookupPage(va, &pa, &flags)) {
+                continue;
+            }
+            flags &= ~arch::kMapGlobal;
+            uint64_t frame = pa;
+            if (!sharedFile && !shareImage) {
+                frame = memory::frames().alloc();
+                if (frame == mm::PageAllocator::kNoFrame) {
+                    destroy(child);
+                    return nullptr;
+                }
+                __builtin_memcpy(arch::physToVirt(frame), arch::physToVirt(pa), kPage);
+            }
+            if (!child->pt_.map(va, frame, kPage, flags)) {
+                if (frame != pa) {
+                    memory::frames().free(frame);
+                }
+                destroy(child);
+                return nullptr;
+            }
+            if (!sharedFile && !shareImage) {
+                ++child->resident_;
+            }
+        }
+    }
+    child->brkStart_ = brkStart_;
+    child->brk_ = brk_;
+    return child;
+}
+
+bool AddressSpace::pokeInt32(uint64_t va, int32_t value) {
+    if (va % 4 != 0 || !vmas_.covers(va, va + 4, kProtWrite)) {
+        return false;
+    }
+    uint64_t pa;
+    uint32_t flags;
+    if (!pt_.lookupPage(va, &pa, &flags)) {
+        const Vma* v = vmas_.find(va);
+        bool mapped = v->kind == VmaKind::File ? mapFilePage(v, pageDown(va))
+                                               : mapZeroPage(pageDown(va), v->prot);
+        if (!mapped || !pt_.lookupPage(va, &pa, &flags)) {
+            return false;
+        }
+    }
+    *static_cast<int32_t*>(arch::physToVirt(pa + (va & (kPage - 1)))) = value;
+    return true;
+}
+
 bool AddressSpace::mapZeroPage(uint64_t va, uint32_t prot) {
     uint64_t frame = memory::allocZeroedFrame();
     if (frame == 0) {

@@ -24,6 +24,13 @@ public:
     static AddressSpace* create();
     // Frees every mapping, the page tables and the object. Must not be the active one.
     static void destroy(AddressSpace* as);
+    // fork: a new address space with the same areas and a copy of every resident page
+    // (shared file pages and read-only image pages are shared, not copied). nullptr when
+    // memory is exhausted.
+    AddressSpace* duplicate() const;
+    // Writes a 32-bit word at `va` of this (possibly inactive) address space, mapping the
+    // page if needed: CLONE_CHILD_SETTID into a fork child. False if va is not writable.
+    bool pokeInt32(uint64_t va, int32_t value);
 
     const arch::PageTable& pageTable() const { return pt_; }
 

@@ -67,10 +67,11 @@ bool parentDiscardsChildren(const Process* parent) {
     sys::deletePosixTimers(p->pid);
     p->exitedNs += sched::threadCpuNs(self);
     --p->threads;
-    if (p->vfork != nullptr) {
+    if (p->borrowsMemory) {
         p->as = nullptr; // borrowed from the parent, which gets it back now
-        releaseVforkParent(p);
+        p->borrowsMemory = false;
     }
+    releaseVforkParent(p);
     delete p->files; // closing pipes wakes their readers and writers
     p->files = nullptr;
     if (p->as != nullptr) {
@@ -147,7 +148,10 @@ size_t count() {
     return g_count;
 }
 
-Process* createVforkChild(int exitSignal, VforkWait* wait) {
+namespace {
+// A new child of the current process with copies of its descriptors, working directory and
+// signal dispositions; no address space yet.
+Process* newChild(int exitSignal) {
     Process* parent = current();
     auto* p = new (std::nothrow) Process;
     if (p == nullptr) {
@@ -165,8 +169,6 @@ Process* createVforkChild(int exitSignal, VforkWait* wait) {
     p->files->cred = parent->files->cred;
     p->pgid = parent->pgid;
     p->sid = parent->sid;
-    p->as = parent->as;
-    p->vfork = wait;
     p->exitSignal = exitSignal;
     for (int s = 1; s <= signals::kCount; ++s) {
         p->actions[s] = parent->actions[s];
@@ -175,8 +177,37 @@ Process* createVforkChild(int exitSignal, VforkWait* wait) {
     link(p);
     return p;
 }
+} // namespace
+
+Process* createVforkChild(int exitSignal, VforkWait* wait) {
+    Process* p = newChild(exitSignal);
+    if (p != nullptr) {
+        p->as = current()->as;
+        p->borrowsMemory = true;
+        p->vfork = wait;
+    }
+    return p;
+}
+
+Process* createForkChild(int exitSignal, VforkWait* wait) {
+    mm::AddressSpace* copy = current()->as->duplicate();
+    if (copy == nullptr) {
+        return nullptr;
+    }
+    Process* p = newChild(exitSignal);
+    if (p == nullptr) {
+        mm::AddressSpace::destroy(copy);
+        return nullptr;
+    }
+    p->as = copy;
+    p->vfork = wait;
+    return p;
+}
 
 void discardChild(Process* child) {
+    if (!child->borrowsMemory && child->as != nullptr) {
+        mm::AddressSpace::destroy(child->as);
+    }
     removeChild(child->parent, child);
     unlink(child);
     delete child->files;

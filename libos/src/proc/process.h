@@ -54,7 +54,8 @@ struct Process {
     Process* allNext = nullptr;  // every process, live or zombie
 
     mm::AddressSpace* as = nullptr;
-    VforkWait* vfork = nullptr; // set while `as` is the vfork parent's (until execve or exit)
+    VforkWait* vfork = nullptr; // the parent waiting for this child's execve or exit
+    bool borrowsMemory = false; // `as` is the vfork parent's (until execve or exit)
     vfs::Context* files = nullptr;
 
     signals::KernelSigaction actions[signals::kCount + 1] = {};
@@ -104,7 +105,11 @@ Process* firstInList();
 // waitForVforkChild. nullptr when memory is exhausted.
 // The caller sets its pid (its first thread's id) once that thread exists.
 Process* createVforkChild(int exitSignal, VforkWait* wait);
-// Undoes createVforkChild when its thread could not be made.
+// A child of the current process for fork: a copy of the caller's address space (nullptr
+// when memory is exhausted), descriptors and signal dispositions. The parent goes on.
+// With `wait` (CLONE_VFORK without CLONE_VM) the parent waits all the same.
+Process* createForkChild(int exitSignal, VforkWait* wait = nullptr);
+// Undoes createVforkChild/createForkChild when its thread could not be made.
 void discardChild(Process* child);
 void waitForVforkChild(VforkWait* wait);
 // The child no longer uses its parent's memory (it called execve, or it ended): the parent

@@ -155,11 +155,12 @@ long prepareExec(CStr path, const void* argv, const void* envp, arch::TrapFrame*
     p->as = fresh;
     mm::activate(fresh);
     fresh->setBrkStart(program.brk);
-    if (p->vfork != nullptr) {
-        proc::releaseVforkParent(p); // the parent's memory was only borrowed
+    if (p->borrowsMemory) {
+        p->borrowsMemory = false; // the parent's memory was only borrowed: it keeps it
     } else {
         mm::AddressSpace::destroy(old);
     }
+    proc::releaseVforkParent(p);
     vfs::current().fds.closeOnExec();
     deletePosixTimers(p->pid);
     // Interval timers (setitimer, alarm) survive execve, as on Linux.

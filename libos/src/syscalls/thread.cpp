@@ -47,7 +47,7 @@ constexpr uint64_t kThreadFlags = CLONE_VM | CLONE_FS | CLONE_FILES | CLONE_SIGH
                                   CLONE_CHILD_CLEARTID | CLONE_CHILD_SETTID | CLONE_DETACHED |
                                   CLONE_UNTRACED | CLONE_IO;
 
-bool reportedFork = false;
+bool reportedSharedMemoryProcess = false;
 
 // The new thread's registers: it returns from the same system call with 0, on `stack` (or
 // the caller's stack when 0).
@@ -115,21 +115,69 @@ long createVforkProcess(uint64_t flags, uint64_t stack, uint64_t parentTid, uint
     return pid;
 }
 
+// Flags a fork-style clone may carry (glibc's fork: CLONE_CHILD_SETTID |
+// CLONE_CHILD_CLEARTID | SIGCHLD).
+constexpr uint64_t kForkFlags = CLONE_VFORK | CLONE_PARENT_SETTID | CLONE_CHILD_SETTID |
+                                CLONE_CHILD_CLEARTID | CLONE_SETTLS | CLONE_DETACHED |
+                                CLONE_UNTRACED | CLONE_IO;
+
+// fork: a child process with a copy of the caller's memory (every resident page copied
+// now; shared file mappings stay shared). The parent goes on at once, unless CLONE_VFORK
+// asks it to wait for the child's execve or exit.
+long createForkProcess(uint64_t flags, uint64_t stack, uint64_t parentTid, uint64_t childTid,
+                       uint64_t tls, int exitSignal) {
+    if (flags & ~kForkFlags) {
+        return -EINVAL;
+    }
+    auto& as = addressSpace();
+    if ((flags & CLONE_PARENT_SETTID) && !as.canWrite(parentTid, 4)) {
+        return -EFAULT;
+    }
+    if ((flags & CLONE_CHILD_SETTID) && !as.canWrite(childTid, 4)) {
+        return -EFAULT;
+    }
+    proc::VforkWait wait;
+    proc::Process* child =
+        proc::createForkChild(exitSignal, (flags & CLONE_VFORK) ? &wait : nullptr);
+    if (child == nullptr) {
+        return -ENOMEM;
+    }
+    sched::Thread* t = sched::createThread(childFrame(stack), child);
+    if (t == nullptr) {
+        proc::discardChild(child);
+        return -EAGAIN;
+    }
+    child->pid = t->tid;
+    t->altStack = sched::current()->altStack; // a fork child keeps its sigaltstack
+    if (flags & CLONE_SETTLS) {
+        t->fsBase = tls;
+    }
+    if (flags & CLONE_PARENT_SETTID) {
+        *reinterpret_cast<int32_t*>(parentTid) = t->tid;
+    }
+    if (flags & CLONE_CHILD_SETTID) {
+        child->as->pokeInt32(childTid, t->tid); // into the child's copy, not ours
+    }
+    if (flags & CLONE_CHILD_CLEARTID) {
+        t->clearChildTid = childTid;
+    }
+    int pid = child->pid;
+    if (flags & CLONE_VFORK) {
+        proc::waitForVforkChild(&wait);
+    }
+    return pid;
+}
+
 long createThread(uint64_t flags, uint64_t stack, uint64_t parentTid, uint64_t childTid,
                   uint64_t tls, int exitSignal) {
     if (!(flags & CLONE_VM)) {
-        if (!reportedFork) {
-            reportedFork = true;
-            log::notice("fork (clone without CLONE_VM) is not supported yet: returning ENOSYS "
-                        "(vfork and posix_spawn work)");
-        }
-        return -ENOSYS;
+        return createForkProcess(flags, stack, parentTid, childTid, tls, exitSignal);
     }
     if (!(flags & CLONE_THREAD)) {
         if (!(flags & CLONE_VFORK)) {
             // A process sharing memory with its parent for good (CLONE_VM alone).
-            if (!reportedFork) {
-                reportedFork = true;
+            if (!reportedSharedMemoryProcess) {
+                reportedSharedMemoryProcess = true;
                 log::notice("clone with CLONE_VM but neither CLONE_THREAD nor CLONE_VFORK is "
                             "not supported: returning ENOSYS");
             }
@@ -169,6 +217,10 @@ long sysClone(Flags flags, unsigned long stack, void* parentTid, void* childTid,
     }
     return createThread(flags.value & ~kCsignalMask, stack, reinterpret_cast<uint64_t>(parentTid),
                         reinterpret_cast<uint64_t>(childTid), tls, exitSignal);
+}
+
+long sysFork() {
+    return createForkProcess(0, 0, 0, 0, 0, signals::SIGCHLD);
 }
 
 long sysVfork() {
@@ -474,10 +526,13 @@ long sysSetpriority(int which, int who, int prio) {
 } // namespace
 
 UK_SYSCALL(clone, sysClone, Partial,
-           "threads (CLONE_VM|CLONE_THREAD) and vfork-style processes (CLONE_VM|CLONE_VFORK); "
-           "fork (a copied address space) returns ENOSYS");
+           "threads (CLONE_VM|CLONE_THREAD), vfork-style processes (CLONE_VM|CLONE_VFORK) and "
+           "fork (copied memory, no copy-on-write yet); no namespaces, pidfds or ptrace");
 UK_SYSCALL(clone3, sysClone3, Partial, "as clone; no set_tid or pidfd");
 UK_SYSCALL(vfork, sysVfork, Implemented, "");
+UK_SYSCALL(fork, sysFork, Partial,
+           "the child gets a copy of every resident page at once (no copy-on-write yet); "
+           "MAP_SHARED anonymous memory is copied, not shared");
 UK_SYSCALL(exit, sysExit, Implemented, "");
 UK_SYSCALL(set_tid_address, sysSetTidAddress, Implemented, "");
 UK_SYSCALL(gettid, sysGettid, Implemented, "");

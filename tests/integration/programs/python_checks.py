@@ -1,5 +1,6 @@
 # Runs inside uk under Debian's unmodified python3 (tests/integration/python.sh): os, json,
-# threading, tempfile, hashlib and subprocess, each printing a line the test compares.
+# threading, tempfile, hashlib, subprocess and os.fork, each printing a line the test
+# compares.
 import hashlib
 import json
 import os
@@ -49,5 +50,16 @@ r = subprocess.run(["/bin/busybox", "wc", "-c"], input=b"twelve bytes", capture_
 print("subprocess", r.returncode, r.stdout.decode().strip())
 r = subprocess.run("echo shell $((6 * 7)); exit 3", shell=True, capture_output=True, text=True)
 print("shell", r.returncode, r.stdout.strip())
+r, w = os.pipe()
+pid = os.fork()
+if pid == 0:
+    os.close(r)
+    doc["child"] = True  # the child's own copy of memory
+    os.write(w, json.dumps(doc, sort_keys=True).encode())
+    os._exit(5)
+os.close(w)
+child_doc = json.loads(os.read(r, 4096))
+_, status = os.waitpid(pid, 0)
+print("fork", os.waitstatus_to_exitcode(status), child_doc.get("child"), "child" in doc)
 print("check_output", subprocess.check_output([sys.executable, "-c", "print('nested python')"]).decode().strip())
 sys.exit(9)

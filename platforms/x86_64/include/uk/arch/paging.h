@@ -67,6 +67,11 @@ public:
     // flags; pageSize receives 4 KiB, 2 MiB or 1 GiB. Parked pages are not accessible: false.
     bool query(uint64_t va, uint64_t* pa, uint32_t* flags, uint64_t* pageSize = nullptr) const;
 
+    // The 4 KiB page at va, however it is mapped (inside a large page too), including a
+    // parked (kMapNoAccess) one, whose flags then carry kMapNoAccess. For copying an address
+    // space. False if nothing is mapped there.
+    bool lookupPage(uint64_t va, uint64_t* pa, uint32_t* flags) const;
+
     static uint64_t entryFor(uint64_t pa, uint32_t flags, bool large);
 
     // Address spaces share the library OS's half: every top-level slot the kernel will ever
