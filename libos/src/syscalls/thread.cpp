@@ -78,17 +78,20 @@ void applyCloneFlags(sched::Thread* t, uint64_t flags, uint64_t parentTid, uint6
     }
 }
 
-// Flags a vfork-style process clone may carry (posix_spawn: CLONE_VM | CLONE_VFORK |
-// SIGCHLD; vfork(2) is the same without a new stack).
-constexpr uint64_t kVforkFlags = CLONE_VM | CLONE_VFORK | CLONE_PARENT_SETTID | CLONE_CHILD_SETTID |
-                                 CLONE_CHILD_CLEARTID | CLONE_SETTLS | CLONE_DETACHED |
-                                 CLONE_UNTRACED | CLONE_IO | kCsignalMask;
+// Flags a process clone may carry: vfork-style (posix_spawn: CLONE_VM | CLONE_VFORK |
+// SIGCHLD; vfork(2) is the same without a new stack) and fork-style (glibc's fork:
+// CLONE_CHILD_SETTID | CLONE_CHILD_CLEARTID | SIGCHLD).
+constexpr uint64_t kProcessFlags = CLONE_VM | CLONE_VFORK | CLONE_PARENT_SETTID |
+                                   CLONE_CHILD_SETTID | CLONE_CHILD_CLEARTID | CLONE_SETTLS |
+                                   CLONE_DETACHED | CLONE_UNTRACED | CLONE_IO;
 
-// A child process that borrows the caller's memory until it calls execve or _exit; the
-// caller sleeps until then, as with vfork.
-long createVforkProcess(uint64_t flags, uint64_t stack, uint64_t parentTid, uint64_t childTid,
-                        uint64_t tls, int exitSignal) {
-    if (flags & ~kVforkFlags) {
+// A child process. With CLONE_VM it borrows the caller's memory until it calls execve or
+// _exit, and the caller sleeps until then (vfork); without, it gets a copy of the caller's
+// memory (fork: every resident page copied now, shared file mappings stay shared) and the
+// caller goes on at once, unless CLONE_VFORK asks it to wait all the same.
+long createProcess(uint64_t flags, uint64_t stack, uint64_t parentTid, uint64_t childTid,
+                   uint64_t tls, int exitSignal) {
+    if (flags & ~kProcessFlags) {
         return -EINVAL;
     }
     auto& as = addressSpace();
@@ -98,8 +101,11 @@ long createVforkProcess(uint64_t flags, uint64_t stack, uint64_t parentTid, uint
     if ((flags & CLONE_CHILD_SETTID) && !as.canWrite(childTid, 4)) {
         return -EFAULT;
     }
+    bool borrow = flags & CLONE_VM;
     proc::VforkWait wait;
-    proc::Process* child = proc::createVforkChild(exitSignal, &wait);
+    proc::VforkWait* waiter = (flags & CLONE_VFORK) ? &wait : nullptr;
+    proc::Process* child = borrow ? proc::createVforkChild(exitSignal, waiter)
+                                  : proc::createForkChild(exitSignal, waiter);
     if (child == nullptr) {
         return -ENOMEM;
     }
@@ -109,61 +115,17 @@ long createVforkProcess(uint64_t flags, uint64_t stack, uint64_t parentTid, uint
         return -EAGAIN;
     }
     child->pid = t->tid; // a process's id is its first thread's
-    applyCloneFlags(t, flags, parentTid, childTid, tls);
-    int pid = child->pid;
-    proc::waitForVforkChild(&wait); // the child runs now (it is on the run queue)
-    return pid;
-}
-
-// Flags a fork-style clone may carry (glibc's fork: CLONE_CHILD_SETTID |
-// CLONE_CHILD_CLEARTID | SIGCHLD).
-constexpr uint64_t kForkFlags = CLONE_VFORK | CLONE_PARENT_SETTID | CLONE_CHILD_SETTID |
-                                CLONE_CHILD_CLEARTID | CLONE_SETTLS | CLONE_DETACHED |
-                                CLONE_UNTRACED | CLONE_IO;
-
-// fork: a child process with a copy of the caller's memory (every resident page copied
-// now; shared file mappings stay shared). The parent goes on at once, unless CLONE_VFORK
-// asks it to wait for the child's execve or exit.
-long createForkProcess(uint64_t flags, uint64_t stack, uint64_t parentTid, uint64_t childTid,
-                       uint64_t tls, int exitSignal) {
-    if (flags & ~kForkFlags) {
-        return -EINVAL;
+    if (!borrow) {
+        t->altStack = sched::current()->altStack; // a fork child keeps its sigaltstack
     }
-    auto& as = addressSpace();
-    if ((flags & CLONE_PARENT_SETTID) && !as.canWrite(parentTid, 4)) {
-        return -EFAULT;
-    }
-    if ((flags & CLONE_CHILD_SETTID) && !as.canWrite(childTid, 4)) {
-        return -EFAULT;
-    }
-    proc::VforkWait wait;
-    proc::Process* child =
-        proc::createForkChild(exitSignal, (flags & CLONE_VFORK) ? &wait : nullptr);
-    if (child == nullptr) {
-        return -ENOMEM;
-    }
-    sched::Thread* t = sched::createThread(childFrame(stack), child);
-    if (t == nullptr) {
-        proc::discardChild(child);
-        return -EAGAIN;
-    }
-    child->pid = t->tid;
-    t->altStack = sched::current()->altStack; // a fork child keeps its sigaltstack
-    if (flags & CLONE_SETTLS) {
-        t->fsBase = tls;
-    }
-    if (flags & CLONE_PARENT_SETTID) {
-        *reinterpret_cast<int32_t*>(parentTid) = t->tid;
-    }
+    // The child's tid goes into the child's memory: its own copy after a fork.
+    applyCloneFlags(t, flags & ~CLONE_CHILD_SETTID, parentTid, childTid, tls);
     if (flags & CLONE_CHILD_SETTID) {
-        child->as->pokeInt32(childTid, t->tid); // into the child's copy, not ours
-    }
-    if (flags & CLONE_CHILD_CLEARTID) {
-        t->clearChildTid = childTid;
+        child->as->pokeInt32(childTid, t->tid);
     }
     int pid = child->pid;
-    if (flags & CLONE_VFORK) {
-        proc::waitForVforkChild(&wait);
+    if (waiter != nullptr) {
+        proc::waitForVforkChild(waiter); // the child runs now (it is on the run queue)
     }
     return pid;
 }
@@ -171,7 +133,7 @@ long createForkProcess(uint64_t flags, uint64_t stack, uint64_t parentTid, uint6
 long createThread(uint64_t flags, uint64_t stack, uint64_t parentTid, uint64_t childTid,
                   uint64_t tls, int exitSignal) {
     if (!(flags & CLONE_VM)) {
-        return createForkProcess(flags, stack, parentTid, childTid, tls, exitSignal);
+        return createProcess(flags, stack, parentTid, childTid, tls, exitSignal);
     }
     if (!(flags & CLONE_THREAD)) {
         if (!(flags & CLONE_VFORK)) {
@@ -183,7 +145,7 @@ long createThread(uint64_t flags, uint64_t stack, uint64_t parentTid, uint64_t c
             }
             return -ENOSYS;
         }
-        return createVforkProcess(flags, stack, parentTid, childTid, tls, exitSignal);
+        return createProcess(flags, stack, parentTid, childTid, tls, exitSignal);
     }
     // Linux's own consistency rules.
     if (!(flags & CLONE_SIGHAND) || (flags & kCsignalMask) != 0 || exitSignal != 0) {
@@ -220,11 +182,11 @@ long sysClone(Flags flags, unsigned long stack, void* parentTid, void* childTid,
 }
 
 long sysFork() {
-    return createForkProcess(0, 0, 0, 0, 0, signals::SIGCHLD);
+    return createProcess(0, 0, 0, 0, 0, signals::SIGCHLD);
 }
 
 long sysVfork() {
-    return createVforkProcess(CLONE_VM | CLONE_VFORK, 0, 0, 0, 0, signals::SIGCHLD);
+    return createProcess(CLONE_VM | CLONE_VFORK, 0, 0, 0, 0, signals::SIGCHLD);
 }
 
 struct CloneArgs {
