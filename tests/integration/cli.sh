@@ -53,6 +53,41 @@ elapsed=$(($(date +%s) - start))
 expect_status 124 "uk run --timeout"
 if [ $elapsed -lt 10 ]; then pass "timeout: prompt ($elapsed s)"; else fail "timeout took $elapsed s"; fi
 
+# uk build reads the linked program's code for the system calls it can make: it warns about
+# those uk does not implement, and -v lists them. The list must cover every call a run makes.
+cat >kexec.c <<'EOF'
+#include <sys/syscall.h>
+#include <unistd.h>
+int main(void) { return syscall(SYS_kexec_load, 0, 0, 0, 0) == -1 ? 0 : 1; }
+EOF
+set +e
+err=$("$UK" build kexec.c -o kexec.img 2>&1)
+st=$?
+set -e
+if [ $st -eq 0 ] && grep -q "warning: the program can make system calls that uk does not implement.*kexec_load (246)" <<<"$err"; then
+    pass "uk build warns about an unimplemented system call it finds"
+else
+    fail "uk build kexec.c: status $st, output: $err"
+fi
+"$UK" build -v "$PROGRAMS/signals.c" -o signals-v.img 2>listing.txt
+listed=$(grep -o 'system calls the program can make ([0-9]*, from [0-9]* call sites): .*' listing.txt | sed 's/.*: //')
+if [ -z "$listed" ] || grep -q "may be incomplete" listing.txt; then
+    fail "uk build -v: no complete system call list"
+    cat listing.txt >&2
+else
+    boot --strace signals-v.img
+    made=$(grep -o '^\[uk:strace\] [a-z0-9_]*' <<<"$OUT" | awk '{print $2}' | sort -u)
+    missing=""
+    for call in $made; do
+        grep -qw "$call" <<<"$listed" || missing="$missing $call"
+    done
+    if [ -z "$missing" ] && [ -n "$made" ]; then
+        pass "the scanned list covers every system call the program made ($(wc -w <<<"$made") kinds)"
+    else
+        fail "system calls made but not found by the scan:$missing"
+    fi
+fi
+
 # --print-cmd: a standalone QEMU command line that boots the image as-is.
 # (TCG explicitly: this host may have a /dev/kvm that cannot run guests, which only uk run
 # itself detects.)

@@ -21,6 +21,8 @@ Toolchain fakeToolchain() {
         .clang = "/tc/clang",
         .clangxx = "/tc/clang++",
         .lld = "/tc/ld.lld",
+        .objdump = "/usr/bin/llvm-objdump",
+        .strip = "/usr/bin/llvm-strip",
         .clangResourceDir = "/tc/res",
         .muslInclude = "/musl/include",
         .muslLib = "/musl/lib",
@@ -178,7 +180,9 @@ TEST_CASE("link command for a C++ image") {
                             .configObject = "/tmp/uk-config.o",
                             .output = "x.img",
                             .cxx = true});
-    CHECK(contains(cmd, "--strip-all"));
+    CHECK_FALSE(contains(cmd, "--strip-all")); // stripped after the system call scan
+    CHECK(stripCommand(fakeToolchain(), "x.img") ==
+          Args{"/usr/bin/llvm-strip", "--strip-all", "x.img"});
     CHECK(containsSequence(cmd, {"/musl/lib/crt1.o", "/musl/lib/crti.o", "/tc/res/crtbegin.o",
                                  "/tmp/0-a.o", "/uk/lib/uk/libc++-uk.a", "/cxx/lib/libc++abi.a",
                                  "/cxx/lib/libunwind.a", "/uk/lib/uk/libukrt.a", "/musl/lib/libc.a",

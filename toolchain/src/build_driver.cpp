@@ -1,11 +1,13 @@
 #include <uk/support/fs.h>
 #include <uk/support/shell.h>
+#include <uk/support/subprocess.h>
 #include <uk/toolchain/build_driver.h>
 #include <uk/toolchain/command_lines.h>
 #include <uk/toolchain/command_runner.h>
 #include <uk/toolchain/depfile.h>
 #include <uk/toolchain/elf_object.h>
 #include <uk/toolchain/image_config.h>
+#include <uk/toolchain/syscall_scan.h>
 
 #include <sys/stat.h>
 #include <unistd.h>
@@ -76,6 +78,10 @@ void BuildDriver::run() {
     compile(compiles);
     link.configObject = writeConfigObject(temp.path());
     runStep({linkCommand(toolchain_, options_, link)});
+    reportSyscalls(output.path());
+    if (options_.strip) {
+        runStep({stripCommand(toolchain_, output.path())});
+    }
     if (options_.depfile) {
         writeDepfile(compiles);
     }
@@ -140,6 +146,27 @@ stdfs::path BuildDriver::writeConfigObject(const stdfs::path& tempDir) const {
                      blob.size());
     }
     return object;
+}
+
+void BuildDriver::reportSyscalls(const stdfs::path& image) const {
+    const auto command = disassembleCommand(toolchain_, image);
+    if (options_.verbose) {
+        std::fprintf(stderr, "%s\n", shell::join(command).c_str());
+    }
+    proc::Captured dis = proc::capture(command);
+    if (dis.exit.shellStatus() != 0) {
+        // Only a report: the image is fine without it.
+        std::fprintf(stderr, "uk build: warning: could not list the program's system calls "
+                             "(llvm-objdump failed)\n");
+        return;
+    }
+    SyscallReport report = toolchain::reportSyscalls(scanSyscalls(dis.out));
+    if (!report.warning.empty()) {
+        std::fprintf(stderr, "uk build: warning: %s\n", report.warning.c_str());
+    }
+    if (options_.verbose) {
+        std::fprintf(stderr, "# %s\n", report.details.c_str());
+    }
 }
 
 void BuildDriver::writeDepfile(const std::vector<CompileStep>& compiles) const {

@@ -88,13 +88,27 @@ std::vector<std::string> compileCommand(const Toolchain& t, const BuildOptions& 
     return cmd;
 }
 
+std::vector<std::string> stripCommand(const Toolchain& t, const std::filesystem::path& image) {
+    return {t.strip.string(), "--strip-all", image.string()};
+}
+
+std::vector<std::string> disassembleCommand(const Toolchain& t,
+                                            const std::filesystem::path& image) {
+    // The application lives at 0x400000 and up, the library OS in the top 2 GiB.
+    return {t.objdump.string(),
+            "-d",
+            "--no-show-raw-insn",
+            "--start-address=0x400000",
+            "--stop-address=0x800000000000",
+            image.string()};
+}
+
 std::vector<std::string> linkCommand(const Toolchain& t, const BuildOptions& o,
                                      const LinkStep& step) {
     // Without .eh_frame_hdr libunwind finds no unwind tables and every throw terminates.
+    // Never stripped here, even with --strip: the system call scan reads the symbols
+    // (stripCommand runs after it).
     std::vector<std::string> cmd = imageLinkStart(t, /*ehFrameHdr=*/true);
-    if (o.strip) {
-        cmd.push_back("--strip-all");
-    }
     for (const auto& dir : o.libraryDirs) {
         cmd.push_back("-L" + dir.string());
     }

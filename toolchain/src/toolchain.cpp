@@ -30,6 +30,8 @@ Toolchain Toolchain::configured(stdfs::path resourceDir) {
         .clang = c::kClang,
         .clangxx = c::kClangxx,
         .lld = c::kLld,
+        .objdump = c::kObjdump,
+        .strip = c::kStrip,
         .clangResourceDir = c::kClangResourceDir,
         .muslInclude = c::kMuslInclude,
         .muslLib = c::kMuslLib,
@@ -48,6 +50,8 @@ std::vector<RequiredFile> requiredFiles(const Toolchain& t, bool cxx) {
     std::vector<RequiredFile> files = {
         {t.clang, debianPackage("clang")},
         {t.lld, debianPackage("lld")},
+        {t.objdump, debianPackage("llvm")},
+        {t.strip, debianPackage("llvm")},
         {t.clangResourceDir / "include" / "stddef.h", debianPackage("clang")},
         {t.muslInclude / "stdio.h", debianPackage("musl-dev")},
         {t.muslFile("crt1.o"), debianPackage("musl-dev")},

@@ -39,6 +39,9 @@ private:
     // The object holding the .uk.config section.
     std::filesystem::path writeConfigObject(const std::filesystem::path& tempDir) const;
     void writeDepfile(const std::vector<CompileStep>& compiles) const;
+    // Scans the linked image for the system calls its program can make and warns about
+    // those uk does not implement (all of them with -v).
+    void reportSyscalls(const std::filesystem::path& image) const;
 
     Toolchain toolchain_;
     BuildOptions options_;

@@ -52,6 +52,14 @@ std::vector<std::string> compileCommand(const Toolchain& toolchain, const BuildO
 std::vector<std::string> linkCommand(const Toolchain& toolchain, const BuildOptions& options,
                                      const LinkStep& step);
 
+// --strip, on the linked image in place.
+std::vector<std::string> stripCommand(const Toolchain& toolchain,
+                                      const std::filesystem::path& image);
+// The disassembly of an image's application code (everything below the library OS) with
+// function labels, for scanSyscalls.
+std::vector<std::string> disassembleCommand(const Toolchain& toolchain,
+                                            const std::filesystem::path& image);
+
 std::vector<std::string> packLinkCommand(const Toolchain& toolchain, const PackLinkStep& step);
 
 // Whether an image built from `options` needs the C++ runtime: it has a C++ source, or

@@ -13,6 +13,8 @@ struct Toolchain {
     std::filesystem::path clang;
     std::filesystem::path clangxx;
     std::filesystem::path lld;
+    std::filesystem::path objdump;          // llvm-objdump: which system calls a program can make
+    std::filesystem::path strip;            // llvm-strip: --strip after that look
     std::filesystem::path clangResourceDir; // clang's own headers (include/) and compiler-rt
     std::filesystem::path muslInclude;
     std::filesystem::path muslLib;       // libc.a, crt1.o, crti.o, crtn.o
