@@ -25,8 +25,13 @@ uk_context_switch:
     .globl uk_thread_start
     .hidden uk_thread_start
 uk_thread_start:
+    /* The frame pointer is kept in %rbx (callee-saved): %rdi does not survive the call, and
+       resuming from whatever it held afterwards ran on a wrong stack. %rsp is 16-byte
+       aligned here (initialContext), so the call keeps the ABI's alignment. */
+    mov %rsp, %rbx
     mov %rsp, %rdi
     call uk_thread_started
+    mov %rbx, %rdi
     /* fall through */
 
 /* [[noreturn]] void uk_resume_frame(TrapFrame* frame) */
