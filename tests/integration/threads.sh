@@ -30,6 +30,8 @@ expect_out '^recovered again at 0x5678$' "the signal mask is restored by siglong
 expect_out '^alarms 5$' "setitimer + pause"
 expect_out '^nanosleep r=-1 errno=Interrupted system call rem>=3s yes$' "nanosleep interrupted: EINTR and the time left"
 expect_out '^usr1 1$' "pthread_kill from another thread"
+expect_out '^sigtimedwait 10 code SI_TKILL handled 2$' "sigtimedwait takes a blocked signal from another thread"
+expect_out '^sigtimedwait again -1 Resource temporarily unavailable$' "sigtimedwait times out"
 expect_out '^usr1 while blocked 1$' "a blocked signal stays pending"
 expect_out '^pending: 1$' "sigpending shows it"
 expect_out '^usr1 after unblock 2$' "unblocking delivers it"

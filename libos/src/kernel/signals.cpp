@@ -182,31 +182,7 @@ void setupFrame(arch::TrapFrame& ctx, int sig, const SigInfo& info, const Kernel
 
 // Takes the lowest deliverable signal off the thread's or the process's pending set.
 int takeSignal(sched::Thread* t, SigInfo* info) {
-    uint64_t ready = (t->sigPending | processPending(t)) & (~t->sigMask | kUnblockable);
-    if (ready == 0) {
-        return 0;
-    }
-    int sig = lowestSignal(ready);
-    *info = SigInfo{};
-    info->signo = sig;
-    if (t->sigPending & bit(sig)) {
-        t->sigPending &= ~bit(sig);
-        info->code = t->sigCodes[sig];
-        info->u.addr = t->faultAddr;
-        if (info->code <= 0) {
-            info->u.kill.pid = t->sigSenders[sig];
-            info->u.kill.uid = 0;
-        }
-    } else {
-        proc::Process* p = t->process;
-        p->sigPending &= ~bit(sig);
-        info->code = p->sigCodes[sig];
-        if (info->code <= 0 || sig == SIGCHLD) {
-            info->u.kill.pid = p->sigSenders[sig];
-            info->u.kill.uid = 0;
-        }
-    }
-    return sig;
+    return takePending(t, ~t->sigMask | kUnblockable, info);
 }
 
 bool defaultIsStop(int sig) {
@@ -252,6 +228,34 @@ bool deliverOne(arch::TrapFrame& ctx) {
 }
 
 } // namespace
+
+int takePending(sched::Thread* t, uint64_t set, SigInfo* info) {
+    uint64_t ready = (t->sigPending | processPending(t)) & set;
+    if (ready == 0) {
+        return 0;
+    }
+    int sig = lowestSignal(ready);
+    *info = SigInfo{};
+    info->signo = sig;
+    if (t->sigPending & bit(sig)) {
+        t->sigPending &= ~bit(sig);
+        info->code = t->sigCodes[sig];
+        info->u.addr = t->faultAddr;
+        if (info->code <= 0) {
+            info->u.kill.pid = t->sigSenders[sig];
+            info->u.kill.uid = 0;
+        }
+    } else {
+        proc::Process* p = t->process;
+        p->sigPending &= ~bit(sig);
+        info->code = p->sigCodes[sig];
+        if (info->code <= 0 || sig == SIGCHLD) {
+            info->u.kill.pid = p->sigSenders[sig];
+            info->u.kill.uid = 0;
+        }
+    }
+    return sig;
+}
 
 uint64_t bit(int sig) {
     return 1ull << (sig - 1);
@@ -341,7 +345,7 @@ void sendToProcess(proc::Process* p, int sig, const SigInfo& info) {
         return;
     }
     sched::forEachThread([&](sched::Thread* t) {
-        if (t->process == p && !(t->sigMask & bit(sig))) {
+        if (t->process == p && (!(t->sigMask & bit(sig)) || (t->sigWaitMask & bit(sig)))) {
             sched::interrupt(t);
         }
     });
@@ -355,7 +359,7 @@ void sendToThread(sched::Thread* t, int sig, const SigInfo& info) {
     t->sigPending |= bit(sig);
     t->sigCodes[sig] = info.code;
     t->sigSenders[sig] = info.u.kill.pid;
-    if (!(t->sigMask & bit(sig))) {
+    if (!(t->sigMask & bit(sig)) || (t->sigWaitMask & bit(sig))) {
         sched::interrupt(t);
     }
 }

@@ -91,6 +91,10 @@ void sendToThread(sched::Thread* t, int sig, const SigInfo& info);
 // Convenience: from the kernel to the current thread (e.g. SIGPIPE).
 void sendToCurrentThread(int sig);
 
+// Takes the lowest signal in `set` that is pending for `t` (its own, then its process's)
+// off the pending sets and describes it in *info; 0 if none is (rt_sigtimedwait).
+int takePending(sched::Thread* t, uint64_t set, SigInfo* info);
+
 // Is a signal deliverable to `t` (pending and not blocked)?
 bool hasDeliverable(const sched::Thread* t);
 uint64_t pendingFor(const sched::Thread* t); // pending and not blocked

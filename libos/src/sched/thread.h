@@ -51,6 +51,7 @@ struct Thread {
     uint64_t sigPending = 0;
     SignalStack altStack{};
     uint64_t savedSigMask = 0; // rt_sigsuspend's mask, restored once a handler has run
+    uint64_t sigWaitMask = 0;  // rt_sigtimedwait: blocked signals that still wake the thread
     bool restoreSigMask = false;
     int32_t sigCodes[65] = {};   // si_code of each pending thread-directed signal
     int32_t sigSenders[65] = {}; // si_pid of each

@@ -5,6 +5,7 @@
 #include "../proc/process.h"
 #include "../sched/scheduler.h"
 #include "../time/clock.h"
+#include "../time/timespec.h"
 #include "syscall.h"
 
 namespace uk::sys {
@@ -229,6 +230,51 @@ long sysPause() {
     return -EINTR;
 }
 
+// Waits for one of `set` (normally blocked by the caller) to be pending and takes it, with
+// its siginfo. An unblocked signal that arrives meanwhile interrupts the wait (EINTR) and
+// runs its handler.
+long sysRtSigtimedwait(const void* set, void* info, const void* timeout, size_t setsize) {
+    if (setsize != 8) {
+        return -EINVAL;
+    }
+    auto& as = addressSpace();
+    if (!as.canRead(reinterpret_cast<uint64_t>(set), 8) ||
+        (info != nullptr && !as.canWrite(reinterpret_cast<uint64_t>(info), sizeof(sg::SigInfo)))) {
+        return -EFAULT;
+    }
+    uint64_t wanted = *static_cast<const uint64_t*>(set) & ~kUnblockable;
+    uint64_t deadline = 0;
+    if (timeout != nullptr) {
+        if (!as.canRead(reinterpret_cast<uint64_t>(timeout), sizeof(timeutil::Timespec))) {
+            return -EFAULT;
+        }
+        const auto& ts = *static_cast<const timeutil::Timespec*>(timeout);
+        if (!timeutil::valid(ts)) {
+            return -EINVAL;
+        }
+        deadline = clock::monotonicNs() + timeutil::toNs(ts);
+    }
+    sched::Thread* t = sched::current();
+    for (;;) {
+        sg::SigInfo si;
+        if (int sig = sg::takePending(t, wanted, &si); sig != 0) {
+            if (info != nullptr) {
+                *static_cast<sg::SigInfo*>(info) = si;
+            }
+            return sig;
+        }
+        if (timeout != nullptr && clock::monotonicNs() >= deadline) {
+            return -EAGAIN;
+        }
+        t->sigWaitMask = wanted;
+        auto wake = sched::block(deadline, true);
+        t->sigWaitMask = 0;
+        if (wake == sched::WaitQueue::Wake::Interrupted && sg::hasDeliverable(t)) {
+            return -EINTR; // an unblocked signal: its handler runs on the way out
+        }
+    }
+}
+
 long sysRtSigpending(void* set, size_t setsize) {
     if (setsize > 8) {
         return -EINVAL;
@@ -367,6 +413,7 @@ UK_SYSCALL(rt_sigreturn, sysRtSigreturn, Implemented, "");
 UK_SYSCALL(rt_sigsuspend, sysRtSigsuspend, Implemented, "");
 UK_SYSCALL(pause, sysPause, Implemented, "");
 UK_SYSCALL(rt_sigpending, sysRtSigpending, Implemented, "");
+UK_SYSCALL(rt_sigtimedwait, sysRtSigtimedwait, Implemented, "");
 UK_SYSCALL(getitimer, sysGetitimer, Partial,
            "ITIMER_VIRTUAL and ITIMER_PROF count wall-clock time (the application owns its vCPU)");
 UK_SYSCALL(setitimer, sysSetitimer, Partial,

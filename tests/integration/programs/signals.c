@@ -101,6 +101,20 @@ int main(int argc, char** argv) {
     sigprocmask(SIG_UNBLOCK, &set, NULL);
     printf("usr1 after unblock %d\n", (int)usr1);
 
+    // sigtimedwait: a blocked signal sent by another thread is taken, not handled; with
+    // nothing pending the wait times out.
+    sigprocmask(SIG_BLOCK, &set, NULL);
+    pthread_create(&th, NULL, thread_fn, &self);
+    siginfo_t wi;
+    struct timespec two = {2, 0}, short_wait = {0, 20000000};
+    int got = sigtimedwait(&set, &wi, &two);
+    pthread_join(th, NULL);
+    printf("sigtimedwait %d code %s handled %d\n", got, wi.si_code == SI_TKILL ? "SI_TKILL" : "?",
+           (int)usr1);
+    got = sigtimedwait(&set, &wi, &short_wait);
+    printf("sigtimedwait again %d %s\n", got, got < 0 ? strerror(errno) : "");
+    sigprocmask(SIG_UNBLOCK, &set, NULL);
+
     // stack overflow caught on the alternate stack
     stack_t ss = {.ss_sp = altstack, .ss_size = sizeof altstack, .ss_flags = 0};
     sigaltstack(&ss, NULL);
