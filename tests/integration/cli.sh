@@ -88,6 +88,31 @@ else
     fi
 fi
 
+if grep -Eq "^# linking [0-9]+ of uk's [0-9]+ system call handlers: those the program can make" listing.txt; then
+    pass "uk build links only the handlers of the calls the program can make"
+else
+    fail "uk build -v: no selected handlers"
+    cat listing.txt >&2
+fi
+# A number uk build cannot trace (here one the program reads at run time) keeps them all,
+# and the program still gets every call.
+cat >dynsys.c <<'EOF'
+#include <stdlib.h>
+#include <sys/syscall.h>
+#include <unistd.h>
+int main(int argc, char** argv) { return syscall(argc > 1 ? atoi(argv[1]) : SYS_getpid) >= 0 ? 0 : 1; }
+EOF
+"$UK" build -v dynsys.c -o dynsys.img 2>dynsys.txt
+if grep -q "^# linking every system call handler: the program's calls could not all be found" dynsys.txt; then
+    pass "an untraceable system call number keeps every handler"
+else
+    fail "uk build -v dynsys.c: expected every handler"
+    cat dynsys.txt >&2
+fi
+boot dynsys.img -- 102
+expect_status 0 "getuid by a number chosen at run time"
+expect_no_out "not in this image" "no handler missing"
+
 # --print-cmd: a standalone QEMU command line that boots the image as-is.
 # (TCG explicitly: this host may have a /dev/kvm that cannot run guests, which only uk run
 # itself detects.)

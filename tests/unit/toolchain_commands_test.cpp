@@ -36,6 +36,17 @@ Toolchain fakeToolchain() {
     };
 }
 
+// A link command without its --undefined=uk_syscall_* flags (checked on their own).
+Args withoutSyscallHandlers(const Args& cmd) {
+    Args out;
+    for (const auto& a : cmd) {
+        if (a.rfind("--undefined=uk_syscall_", 0) != 0) {
+            out.push_back(a);
+        }
+    }
+    return out;
+}
+
 bool contains(const Args& args, const std::string& word) {
     return std::find(args.begin(), args.end(), word) != args.end();
 }
@@ -140,10 +151,10 @@ TEST_CASE("link command for a C image leaves the C++ runtime out") {
     o.libraryDirs = {"mylibs"};
     o.libraries = {"z"};
     o.linkFlags = {"-Map=x.map"};
-    Args cmd = linkCommand(fakeToolchain(), o,
-                           {.inputs = {"/tmp/0-a.o", "prebuilt.a"},
-                            .configObject = "/tmp/uk-config.o",
-                            .output = "out/.x.img.tmp"});
+    Args cmd = withoutSyscallHandlers(linkCommand(fakeToolchain(), o,
+                                                  {.inputs = {"/tmp/0-a.o", "prebuilt.a"},
+                                                   .configObject = "/tmp/uk-config.o",
+                                                   .output = "out/.x.img.tmp"}));
     Args expected = {"/tc/ld.lld",
                      "-static",
                      "--gc-sections",
@@ -189,6 +200,22 @@ TEST_CASE("link command for a C++ image") {
                                  "/tc/res/builtins.a", "/tc/res/crtend.o", "/musl/lib/crtn.o",
                                  "/uk/lib/uk/uk-libos.o"}));
     CHECK_FALSE(contains(cmd, "/cxx/lib/libc++.a")); // Debian's, unadapted
+}
+
+TEST_CASE("link command: the system call handlers the image gets") {
+    BuildOptions o;
+    LinkStep all{.inputs = {"/tmp/0-a.o"}, .configObject = "/tmp/c.o", .output = "x.img"};
+    Args cmd = linkCommand(fakeToolchain(), o, all);
+    // Every handler uk has, asked for by name: they are kept only when named.
+    CHECK(contains(cmd, "--undefined=uk_syscall_write"));
+    CHECK(contains(cmd, "--undefined=uk_syscall_execve"));
+    CHECK_FALSE(contains(cmd, "--undefined=uk_syscall_kexec_load")); // uk has none
+    LinkStep some = all;
+    some.syscalls = std::vector<std::string>{"write", "exit_group"};
+    cmd = linkCommand(fakeToolchain(), o, some);
+    CHECK(contains(cmd, "--undefined=uk_syscall_write"));
+    CHECK(contains(cmd, "--undefined=uk_syscall_exit_group"));
+    CHECK_FALSE(contains(cmd, "--undefined=uk_syscall_execve"));
 }
 
 TEST_CASE("the C++ runtime is linked when any source is C++") {

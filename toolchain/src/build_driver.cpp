@@ -78,7 +78,19 @@ void BuildDriver::run() {
     compile(compiles);
     link.configObject = writeConfigObject(temp.path());
     runStep({linkCommand(toolchain_, options_, link)});
-    reportSyscalls(output.path());
+    // Linked with every system call handler; then again with only those the program can
+    // make, when they can all be found.
+    std::optional<SyscallScan> scan = scanImage(output.path());
+    if (scan && !options_.allSyscalls) {
+        std::string why;
+        link.syscalls = syscallsToLink(*scan, &why);
+        if (options_.verbose) {
+            std::fprintf(stderr, "# linking %s\n", why.c_str());
+        }
+        if (link.syscalls) {
+            runStep({linkCommand(toolchain_, options_, link)});
+        }
+    }
     if (options_.strip) {
         runStep({stripCommand(toolchain_, output.path())});
     }
@@ -148,7 +160,7 @@ stdfs::path BuildDriver::writeConfigObject(const stdfs::path& tempDir) const {
     return object;
 }
 
-void BuildDriver::reportSyscalls(const stdfs::path& image) const {
+std::optional<SyscallScan> BuildDriver::scanImage(const stdfs::path& image) const {
     const auto command = disassembleCommand(toolchain_, image);
     if (options_.verbose) {
         std::fprintf(stderr, "%s\n", shell::join(command).c_str());
@@ -157,16 +169,18 @@ void BuildDriver::reportSyscalls(const stdfs::path& image) const {
     if (dis.exit.shellStatus() != 0) {
         // Only a report: the image is fine without it.
         std::fprintf(stderr, "uk build: warning: could not list the program's system calls "
-                             "(llvm-objdump failed)\n");
-        return;
+                             "(llvm-objdump failed); linking all of them\n");
+        return std::nullopt;
     }
-    SyscallReport report = toolchain::reportSyscalls(scanSyscalls(dis.out));
+    SyscallScan scan = scanSyscalls(dis.out);
+    SyscallReport report = toolchain::reportSyscalls(scan);
     if (!report.warning.empty()) {
         std::fprintf(stderr, "uk build: warning: %s\n", report.warning.c_str());
     }
     if (options_.verbose) {
         std::fprintf(stderr, "# %s\n", report.details.c_str());
     }
+    return scan;
 }
 
 void BuildDriver::writeDepfile(const std::vector<CompileStep>& compiles) const {

@@ -114,6 +114,8 @@ ParsedBuildArguments parseBuildArguments(const std::vector<std::string>& args) {
             o.depfile = nonEmpty("--depfile", *path);
         } else if (arg == "--strip") {
             o.strip = true;
+        } else if (arg == "--all-syscalls") {
+            o.allSyscalls = true;
         } else if (arg == "--cxx-runtime") {
             o.cxxRuntime = true;
         } else if (arg == "-v" || arg == "--verbose") {
@@ -189,6 +191,10 @@ options:
   -L DIR                  add DIR to the library search path
   -l NAME                 link libNAME.a (built for x86_64-linux-musl)
   --strip                 leave symbols and debug info out of the image
+  --all-syscalls          link the library OS's handler for every system call uk has; by
+                          default the image gets only those the program's code can make
+                          (uk build reads it for them; -v lists them), or all of them when
+                          that cannot be told (a number from memory, execve)
   --cxx-runtime           link the C++ runtime even without C++ sources
   --name NAME             the program name the image starts (argv[0]); default: IMAGE's
                           file name without its extension

@@ -1,4 +1,5 @@
 #include <uk/toolchain/command_lines.h>
+#include <uk/toolchain/syscall_scan.h>
 
 namespace uk::toolchain {
 
@@ -42,6 +43,14 @@ std::vector<std::string> imageLinkStart(const Toolchain& t, bool ehFrameHdr) {
                            // hello ~20 KB smaller.
                            "-z", "max-page-size=16", "-T", t.linkerScript().string()});
     return cmd;
+}
+
+// The library OS's system call descriptors are kept only when asked for by name (ld.lld's
+// --undefined-glob does not make GC roots).
+void addSyscallHandlers(std::vector<std::string>& cmd, const std::vector<std::string>& names) {
+    for (const auto& name : names) {
+        cmd.push_back("--undefined=uk_syscall_" + name);
+    }
 }
 
 } // namespace
@@ -116,6 +125,7 @@ std::vector<std::string> linkCommand(const Toolchain& t, const BuildOptions& o,
     // directory has (empty) archives for both.
     cmd.push_back("-L" + t.muslLib.string());
     cmd.insert(cmd.end(), o.linkFlags.begin(), o.linkFlags.end());
+    addSyscallHandlers(cmd, step.syscalls ? *step.syscalls : implementedSyscalls());
     cmd.insert(cmd.end(), {"-o", step.output.string()});
 
     cmd.push_back(t.muslFile("crt1.o").string());
@@ -154,6 +164,8 @@ std::vector<std::string> packLinkCommand(const Toolchain& t, const PackLinkStep&
     // No application: no crt files, no libc. The library OS loads the program from the
     // embedded root file system (its _start reference is weak and stays 0).
     std::vector<std::string> cmd = imageLinkStart(t, /*ehFrameHdr=*/false);
+    // The program is not known until the guest runs it: every system call.
+    addSyscallHandlers(cmd, implementedSyscalls());
     cmd.insert(cmd.end(), {"-o", step.output.string(), t.libosObject().string(),
                            step.configObject.string(), step.initrdObject.string()});
     return cmd;

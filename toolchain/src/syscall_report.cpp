@@ -59,4 +59,44 @@ SyscallReport reportSyscalls(const SyscallScan& scan) {
     return report;
 }
 
+const std::vector<std::string>& implementedSyscalls() {
+    static const std::vector<std::string> names = [] {
+        std::vector<std::string> v;
+        for (const SyscallInfo& s : kSyscalls) {
+            if (s.state != '-') {
+                v.emplace_back(s.name);
+            }
+        }
+        return v;
+    }();
+    return names;
+}
+
+std::optional<std::vector<std::string>> syscallsToLink(const SyscallScan& scan, std::string* why) {
+    if (!scan.complete) {
+        *why = "every system call handler: the program's calls could not all be found (" +
+               scan.unresolved + ")";
+        return std::nullopt;
+    }
+    for (int n : scan.numbers) {
+        const SyscallInfo* s = find(n);
+        if (s != nullptr &&
+            (std::string_view(s->name) == "execve" || std::string_view(s->name) == "execveat")) {
+            *why = "every system call handler: the program can run other programs (execve)";
+            return std::nullopt;
+        }
+    }
+    std::vector<std::string> names;
+    int known = 0;
+    for (const SyscallInfo& s : kSyscalls) {
+        known += s.state != '-';
+        if (s.state != '-' && scan.numbers.count(s.number) != 0) {
+            names.emplace_back(s.name);
+        }
+    }
+    *why = std::to_string(names.size()) + " of uk's " + std::to_string(known) +
+           " system call handlers: those the program can make";
+    return names;
+}
+
 } // namespace uk::toolchain

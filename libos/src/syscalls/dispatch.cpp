@@ -12,6 +12,8 @@
 extern "C" {
 extern const uk::sys::SyscallDesc __uk_syscalls_start[];
 extern const uk::sys::SyscallDesc __uk_syscalls_end[];
+extern const uint16_t __uk_syscall_known_start[];
+extern const uint16_t __uk_syscall_known_end[];
 }
 
 namespace uk::sys {
@@ -20,6 +22,7 @@ namespace {
 
 const SyscallDesc* g_table[kSyscallTableSize];
 bool g_unknownReported[kSyscallTableSize];
+bool g_known[kSyscallTableSize]; // uk implements it, whether or not this image has it
 bool g_strace = false;
 size_t g_registered = 0;
 
@@ -179,6 +182,11 @@ void initDispatch(bool strace) {
         g_table[d->number] = d;
         ++g_registered;
     }
+    for (const uint16_t* n = __uk_syscall_known_start; n < __uk_syscall_known_end; ++n) {
+        if (*n < kSyscallTableSize) {
+            g_known[*n] = true;
+        }
+    }
     log::info("syscalls: %zu registered", g_registered);
 }
 
@@ -221,8 +229,16 @@ long invoke(arch::SyscallFrame& f) {
                 g_unknownReported[number] = true;
             }
             const char* name = linuxSyscallName(static_cast<unsigned>(number));
-            log::notice("unsupported system call %s (%lu): returning ENOSYS",
-                        name != nullptr ? name : "(not a Linux system call)", number);
+            if (number < kSyscallTableSize && g_known[number]) {
+                // uk build leaves out the calls it finds no way for the program to make.
+                log::notice("system call %s (%lu) is not in this image (uk build found no use "
+                            "of it in the program; uk build --all-syscalls keeps every one): "
+                            "returning ENOSYS",
+                            name, number);
+            } else {
+                log::notice("unsupported system call %s (%lu): returning ENOSYS",
+                            name != nullptr ? name : "(not a Linux system call)", number);
+            }
         }
         return -ENOSYS;
     }

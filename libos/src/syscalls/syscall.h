@@ -6,8 +6,13 @@
 //     static long sysWrite(Fd fd, InBuf<2> buf, size_t count) { ... }
 //     UK_SYSCALL(write, sysWrite, Implemented, "");
 //
-// The macro places a SyscallDesc in the `uk_syscalls` linker section. At boot the dispatch
-// table is built from that section; strace decodes arguments from the same descriptors; and
+// The macro defines a SyscallDesc, the global symbol uk_syscall_NAME, in a section of its
+// own, uk_syscalls.NAME. The linker script gathers those sections without keeping them, so
+// an image has only the descriptors (and through them the handlers and whatever they use)
+// that its link asks for with -u / --undefined-glob: `uk build` asks for the calls the
+// program can make, `uk pack` for all. The number also goes into uk_syscall_known, which
+// every image keeps, so a call left out is told apart from one uk lacks. At boot the
+// dispatch table is built from the descriptors; strace decodes arguments from them; and
 // tools/gen_syscall_docs reads the UK_SYSCALL lines to write docs/syscalls.md. Nothing else
 // lists system calls. Handlers returning void never return (exit, exit_group).
 #pragma once
@@ -175,9 +180,18 @@ struct Adapter<Fn> {
 // Registers HANDLER as Linux system call NAME. SUPPORT is Implemented, Partial or NoOp;
 // NOTE says what is missing (Partial) or why doing nothing is right (NoOp).
 #define UK_SYSCALL(NAME, HANDLER, SUPPORT, NOTE)                                                   \
-    [[gnu::used, gnu::section("uk_syscalls"),                                                      \
-      gnu::aligned(8)]] static constexpr ::uk::sys::SyscallDesc ukSyscallDesc_##NAME {             \
-        ::uk::sys::nr::NAME, ::uk::sys::Adapter<&HANDLER>::argCount, ::uk::sys::Support::SUPPORT,  \
-            ::uk::sys::Adapter<&HANDLER>::noReturn, ::uk::sys::Adapter<&HANDLER>::result, #NAME,   \
-            &::uk::sys::Adapter<&HANDLER>::invoke, ::uk::sys::Adapter<&HANDLER>::args, NOTE        \
-    }
+    extern "C" const ::uk::sys::SyscallDesc uk_syscall_##NAME;                                     \
+    [[gnu::used, gnu::section("uk_syscalls." #NAME),                                               \
+      gnu::aligned(8)]] constinit const ::uk::sys::SyscallDesc uk_syscall_##NAME{                  \
+        ::uk::sys::nr::NAME,                                                                       \
+        ::uk::sys::Adapter<&HANDLER>::argCount,                                                    \
+        ::uk::sys::Support::SUPPORT,                                                               \
+        ::uk::sys::Adapter<&HANDLER>::noReturn,                                                    \
+        ::uk::sys::Adapter<&HANDLER>::result,                                                      \
+        #NAME,                                                                                     \
+        &::uk::sys::Adapter<&HANDLER>::invoke,                                                     \
+        ::uk::sys::Adapter<&HANDLER>::args,                                                        \
+        NOTE};                                                                                     \
+    [[gnu::used,                                                                                   \
+      gnu::section("uk_syscall_known")]] static constexpr uint16_t ukSyscallKnown_##NAME =         \
+        ::uk::sys::nr::NAME

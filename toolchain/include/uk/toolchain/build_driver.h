@@ -11,6 +11,7 @@
 #include <uk/toolchain/command_lines.h>
 #include <uk/toolchain/command_runner.h>
 #include <uk/toolchain/errors.h>
+#include <uk/toolchain/syscall_scan.h>
 #include <uk/toolchain/toolchain.h>
 
 namespace uk::toolchain {
@@ -40,8 +41,8 @@ private:
     std::filesystem::path writeConfigObject(const std::filesystem::path& tempDir) const;
     void writeDepfile(const std::vector<CompileStep>& compiles) const;
     // Scans the linked image for the system calls its program can make and warns about
-    // those uk does not implement (all of them with -v).
-    void reportSyscalls(const std::filesystem::path& image) const;
+    // those uk does not implement (all of them with -v). nullopt if it could not look.
+    std::optional<SyscallScan> scanImage(const std::filesystem::path& image) const;
 
     Toolchain toolchain_;
     BuildOptions options_;

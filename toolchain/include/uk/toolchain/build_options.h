@@ -27,9 +27,10 @@ struct BuildOptions {
     std::vector<std::string> linkFlags;     // flags for ld.lld (from -Wl,...)
     bool debugInfo = false;                 // -g: full debug info, not just line tables
     bool strip = false;                     // no symbols or debug info in the image
-    bool verbose = false;                   // print every command before running it
-    bool cxxRuntime = false; // link libc++ even without C++ sources (prebuilt C++ objects)
-    unsigned jobs = 0;       // parallel compiles; 0: one per CPU
+    bool allSyscalls = false; // link every system call, not only those the program can make
+    bool verbose = false;     // print every command before running it
+    bool cxxRuntime = false;  // link libc++ even without C++ sources (prebuilt C++ objects)
+    unsigned jobs = 0;        // parallel compiles; 0: one per CPU
     std::optional<std::filesystem::path> depfile; // Make-style dependencies of the image
     // What the library OS starts. An empty entrypoint means [defaultImageName(output)].
     ImageConfig image;

@@ -33,6 +33,9 @@ struct LinkStep {
     std::filesystem::path configObject;        // holds the .uk.config section
     std::filesystem::path output;
     bool cxx = false; // link libc++, libc++abi, libunwind and uk's runtime for them
+    // The library OS's system call handlers to link (uk_syscall_NAME, see
+    // libos/src/syscalls/syscall.h); none given: all of them.
+    std::optional<std::vector<std::string>> syscalls;
 };
 
 // An image without an application (`uk pack`): the library OS loads the program from the

@@ -11,9 +11,11 @@
 // incomplete, and the caller must then keep every system call: the scan never guesses.
 #pragma once
 
+#include <optional>
 #include <set>
 #include <string>
 #include <string_view>
+#include <vector>
 
 namespace uk::toolchain {
 
@@ -35,5 +37,13 @@ struct SyscallReport {
     std::string details;
 };
 SyscallReport reportSyscalls(const SyscallScan& scan);
+
+// The names of every system call the library OS implements (its uk_syscall_NAME symbols).
+const std::vector<std::string>& implementedSyscalls();
+
+// Which of the library OS's system call handlers an image needs: the names of those uk
+// implements among the calls found, or nullopt for all of them (the scan is incomplete, or
+// the program can execve another program, which may make any call). *why says which, for -v.
+std::optional<std::vector<std::string>> syscallsToLink(const SyscallScan& scan, std::string* why);
 
 } // namespace uk::toolchain
