@@ -15,6 +15,7 @@ PACKAGES=(
   musl musl-dev                             # the C library linked into images
   qemu-system-x86                           # the monitor
   cmake ninja-build doctest-dev             # building and testing uk itself
+  zlib1g-dev                                # compressed images (uk build --strip)
   cpio busybox-static                       # bench's Linux baseline; tests/integration/pack.sh
   gcc libc6-dev python3                     # unmodified Linux programs the tests pack and run
 )

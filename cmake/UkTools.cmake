@@ -25,6 +25,12 @@ uk_require_program(UK_LLVM_STRIP llvm-strip llvm)
 uk_require_program(UK_LLVM_SYMBOLIZER llvm-symbolizer llvm)
 uk_require_program(UK_QEMU qemu-system-x86_64 qemu-system-x86)
 
+# zlib compresses stripped images (toolchain/src/image_compressor.cpp).
+find_package(ZLIB)
+if(NOT ZLIB_FOUND)
+  message(FATAL_ERROR "uk: zlib not found (Debian package: zlib1g-dev). Run ./setup.sh.")
+endif()
+
 execute_process(COMMAND ${CMAKE_CXX_COMPILER} -print-resource-dir
                 OUTPUT_VARIABLE UK_CLANG_RESOURCE_DIR OUTPUT_STRIP_TRAILING_WHITESPACE)
 uk_require_path(UK_CLANG_RESOURCE_DIR "${UK_CLANG_RESOURCE_DIR}" clang)

@@ -125,7 +125,31 @@ boot_long_mode:
     xor %eax, %eax
     mov %eax, %fs
     mov %eax, %gs
-    movabs $uk_entry64, %rax
+
+    /* A compressed image (uk build --strip): unpack the library OS and the application to
+       their places first (boot_unpack.cpp), on a stack of the boot section's own. */
+    mov (uk_boot_payload + 8), %rdi
+    test %rdi, %rdi
+    jz 5f
+    mov $boot_unpack_stack_top, %esp
+    mov %rsi, %rbx                      /* the start info pointer survives the call */
+    call uk_boot_unpack
+    mov %rbx, %rsi
+    test %eax, %eax
+    jz 5f
+    mov $corrupt_payload_msg, %esi       /* say so on COM1, exit 125 */
+6:  lodsb
+    test %al, %al
+    jz 7f
+    mov $0x3f8, %dx
+    outb %al, %dx
+    jmp 6b
+7:  mov $0xf4, %dx
+    mov $125, %al
+    outb %al, %dx
+8:  hlt
+    jmp 8b
+5:  movabs $uk_entry64, %rax
     jmp *%rax
 
     .section .uk.boot.data, "aw", @progbits
@@ -140,6 +164,17 @@ boot_gdt_ptr:
     .long boot_gdt
 no_long_mode_msg:
     .asciz "uk: this CPU has no 64-bit long mode; uk images need x86_64\n"
+corrupt_payload_msg:
+    .asciz "uk: this compressed image is corrupt (its payload does not unpack)\n"
+
+    /* Where a compressed image's payload is (see uk/image_format.h, BootPayloadLink). */
+    .section .uk.boot.payload, "aw", @progbits
+    .p2align 3
+    .globl uk_boot_payload
+    .hidden uk_boot_payload
+uk_boot_payload:
+    .quad 0x314b4e494c4b55              /* kBootPayloadLinkMagic */
+    .quad 0                             /* physical address, set by the compressor */
 
     .section .uk.boot.bss, "aw", @nobits
     .p2align 12
@@ -148,6 +183,9 @@ boot_pml4:       .skip 4096
 boot_pdpt_low:   .skip 4096
 boot_pdpt_high:  .skip 4096
 boot_pd:         .skip 4 * 4096
+    .p2align 4
+boot_unpack_stack: .skip 4096
+boot_unpack_stack_top:
 
 /* From here on we run at the kernel's high virtual addresses. */
     .text

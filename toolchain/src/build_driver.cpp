@@ -6,6 +6,7 @@
 #include <uk/toolchain/command_runner.h>
 #include <uk/toolchain/depfile.h>
 #include <uk/toolchain/elf_object.h>
+#include <uk/toolchain/image_compressor.h>
 #include <uk/toolchain/image_config.h>
 #include <uk/toolchain/syscall_scan.h>
 
@@ -93,6 +94,9 @@ void BuildDriver::run() {
     }
     if (options_.strip) {
         runStep({stripCommand(toolchain_, output.path())});
+        if (options_.compress) {
+            compress(output.path());
+        }
     }
     if (options_.depfile) {
         writeDepfile(compiles);
@@ -181,6 +185,24 @@ std::optional<SyscallScan> BuildDriver::scanImage(const stdfs::path& image) cons
         std::fprintf(stderr, "# %s\n", report.details.c_str());
     }
     return scan;
+}
+
+void BuildDriver::compress(const stdfs::path& image) const {
+    std::string linked = fs::readFile(image);
+    CompressedImage packed;
+    try {
+        packed = compressImage(linked);
+    } catch (const Error& e) {
+        throw Error("cannot compress " + options_.output.string() + ": " + e.what());
+    }
+    if (packed.bytes.size() >= linked.size()) {
+        return; // nothing gained: keep it as linked
+    }
+    fs::writeFileAtomic(image, packed.bytes, /*executable=*/true);
+    if (options_.verbose) {
+        std::fprintf(stderr, "# compressed: %zu -> %zu bytes, payload at %#llx\n", linked.size(),
+                     packed.bytes.size(), static_cast<unsigned long long>(packed.payloadPhys));
+    }
 }
 
 void BuildDriver::writeDepfile(const std::vector<CompileStep>& compiles) const {

@@ -186,4 +186,39 @@ private:
     bool valid_ = false;
 };
 
+// ---------------------------------------------------------------------------------------------
+// Compressed images (`uk build --strip`). The boot segment (the ELF header as loaded, the PVH
+// note and the .uk.boot sections) stays as linked; every other loadable segment moves into
+// one more PT_LOAD, the payload, placed above the highest byte the image occupies. The boot
+// section ".uk.boot.payload" holds a BootPayloadLink whose physAddr the compressor sets to
+// the payload's address (0: not compressed); the boot code unpacks before anything else.
+//
+// The payload: BootPayloadHeader, `segmentCount` BootPayloadSegment, then each segment's raw
+// DEFLATE stream (RFC 1951) in the same order. All integers little endian.
+inline constexpr char kBootPayloadSection[] = ".uk.boot.payload";
+inline constexpr uint64_t kBootPayloadLinkMagic = 0x314b4e494c4b55ull; // "UKLINK1"
+inline constexpr uint64_t kBootPayloadMagic = 0x31444c59504b55ull;     // "UKPYLD1"
+inline constexpr uint32_t kBootPayloadMaxSegments = 16;
+
+struct BootPayloadLink {
+    uint64_t magic;    // kBootPayloadLinkMagic
+    uint64_t physAddr; // where the payload is loaded; 0 for an image that is not compressed
+};
+static_assert(sizeof(BootPayloadLink) == 16);
+
+struct BootPayloadHeader {
+    uint64_t magic; // kBootPayloadMagic
+    uint32_t segmentCount;
+    uint32_t reserved;
+};
+static_assert(sizeof(BootPayloadHeader) == 16);
+
+struct BootPayloadSegment {
+    uint64_t physAddr;   // where the segment's bytes go
+    uint64_t fileSize;   // bytes the stream decodes to
+    uint64_t memSize;    // bytes in memory: the rest (.bss) is zeroed
+    uint64_t streamSize; // bytes of its DEFLATE stream
+};
+static_assert(sizeof(BootPayloadSegment) == 32);
+
 } // namespace uk::image

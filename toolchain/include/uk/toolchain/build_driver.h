@@ -43,6 +43,8 @@ private:
     // Scans the linked image for the system calls its program can make and warns about
     // those uk does not implement (all of them with -v). nullopt if it could not look.
     std::optional<SyscallScan> scanImage(const std::filesystem::path& image) const;
+    // --strip: replaces the image with its compressed form, if that is smaller.
+    void compress(const std::filesystem::path& image) const;
 
     Toolchain toolchain_;
     BuildOptions options_;

@@ -28,6 +28,7 @@ struct BuildOptions {
     bool debugInfo = false;                 // -g: full debug info, not just line tables
     bool strip = false;                     // no symbols or debug info in the image
     bool allSyscalls = false; // link every system call, not only those the program can make
+    bool compress = true;     // --strip also compresses (--no-compress: not)
     bool verbose = false;     // print every command before running it
     bool cxxRuntime = false;  // link libc++ even without C++ sources (prebuilt C++ objects)
     unsigned jobs = 0;        // parallel compiles; 0: one per CPU
