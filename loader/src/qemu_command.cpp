@@ -79,6 +79,12 @@ std::string QemuCommandBuilder::kernelCommandLine() const {
     for (const auto& e : options_.env) {
         words.push_back(std::string(image::kOptEnv) + "=" + e);
     }
+    if (options_.entrypoint) {
+        words.push_back(std::string(image::kOptEntrypoint) + "=" + *options_.entrypoint);
+    }
+    if (!options_.user.empty()) {
+        words.push_back(std::string(image::kOptUser) + "=" + options_.user);
+    }
     if (!options_.args.empty()) {
         // Always separate: an argument that looks like "uk.x" must reach the application.
         words.emplace_back("--");

@@ -76,6 +76,22 @@ void addEnv(RunOptions& o, const std::string& word) {
     }
 }
 
+// "UID" or "UID:GID", decimal ids below 2^32 - 1 (which means "unchanged" to Linux).
+std::string checkedUser(const std::string& value) {
+    auto id = [](std::string_view digits) {
+        auto v = parseUnsigned(digits);
+        return v && *v < std::numeric_limits<uint32_t>::max();
+    };
+    size_t colon = value.find(':');
+    bool ok = colon == std::string::npos ? id(value)
+                                         : id(std::string_view(value).substr(0, colon)) &&
+                                               id(std::string_view(value).substr(colon + 1));
+    if (!ok) {
+        throw UsageError("--user: expected UID or UID:GID (decimal ids), got " + inQuotes(value));
+    }
+    return value;
+}
+
 } // namespace
 
 std::string_view machineName(MachineType machine) {
@@ -297,6 +313,10 @@ RunOptions parseRunOptions(const std::vector<std::string>& args) {
             if (o.qemu.empty()) {
                 throw UsageError("--qemu: expected the path of a QEMU binary");
             }
+        } else if (is(w, "--entrypoint")) {
+            o.entrypoint = valueOf(w, "--entrypoint");
+        } else if (w == "-u" || is(w, "--user")) {
+            o.user = checkedUser(valueOf(w, w == "-u" ? "-u" : "--user"));
         } else if (w == "-e" || is(w, "--env")) {
             addEnv(o, valueOf(w, w == "-e" ? "-e" : "--env"));
         } else if (w.size() > 2 && w.compare(0, 2, "-e") == 0) {
@@ -326,7 +346,7 @@ std::string runUsage() {
 
 Boots a uk image under QEMU with this terminal (or pipe) as its console and exits with the
 application's exit status. ARGS replace the image's default arguments (argv[0] comes from the
-image). uk run's standard input reaches the application; end of input (end of a pipe, or
+image, or from --entrypoint). uk run's standard input reaches the application; end of input (end of a pipe, or
 Ctrl-D on a terminal) is end of file inside the guest.
 
 options:
@@ -343,6 +363,14 @@ options:
   -e, --env NAME=VALUE
                      set an environment variable in the application (repeatable);
                      -e NAME passes uk run's own value of NAME, if set
+  --entrypoint PROGRAM
+                     run PROGRAM (a path or a name looked up in PATH) instead of the
+                     image's entrypoint; the image's default arguments are dropped, ARGS
+                     follow PROGRAM (as docker run --entrypoint)
+  -u, --user UID[:GID]
+                     run as user UID and group GID (decimal ids) instead of the image's
+                     user, without its supplementary groups; GID defaults to UID's group
+                     in the image's /etc/passwd, or 0
   -v, --verbose      the library OS logs its boot steps on the console
   --strace           the library OS prints every system call the application makes
   --qemu PATH        the QEMU binary (default: qemu-system-x86_64 from PATH)

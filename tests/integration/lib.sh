@@ -115,6 +115,20 @@ expect_count() {
     fi
 }
 
+# The application's lines: stdout without the library OS's "[uk] " messages.
+app_out() { printf '%s\n' "$OUT" | grep -v '^\[uk\] ' || true; }
+
+# expect_exact EXPECTED WHAT: the application's output is exactly EXPECTED (lines).
+expect_exact() {
+    if [ "$(app_out)" = "$1" ]; then
+        pass "$2"
+    else
+        fail "$2: output differs from the expected"
+        diff <(printf '%s\n' "$1") <(app_out) | head -30 >&2 || true
+        show
+    fi
+}
+
 finish() {
     if [ "$failures" -ne 0 ]; then
         echo "$failures check(s) failed" >&2

@@ -381,7 +381,7 @@ TEST_CASE("ramfs: permissions for an ordinary user") {
     REQUIRE(fs.mkdir("/priv", 0700) == 0);
     REQUIRE(fs.write("/priv/f", "secret") == 6);
     REQUIRE(fs.write("/ro", "r") == 1);
-    fs.ctx.cred = Cred{1000, 1000};
+    fs.ctx.cred = Cred::of(1000, 1000);
     Attr a;
     CHECK(fs.stat("/priv/f", &a) == -EACCES);
     CHECK(fs.read("/ro") == "r");
@@ -394,6 +394,38 @@ TEST_CASE("ramfs: permissions for an ordinary user") {
     CHECK(accessAt(fs.ctx, kAtFdCwd, "/ro", kWOk, 0) == 0);       // root writes anything
     CHECK(accessAt(fs.ctx, kAtFdCwd, "/ro", kXOk, 0) == -EACCES); // but runs no data
     CHECK(accessAt(fs.ctx, kAtFdCwd, "/priv", kXOk, 0) == 0);
+}
+
+TEST_CASE("ramfs: group permissions, supplementary groups, real and effective ids") {
+    Fs fs;
+    REQUIRE(fs.mkdir("/shared", 0770) == 0);
+    REQUIRE(fs.write("/shared/f", "s") == 1);
+    Ref<Node> shared;
+    REQUIRE(lookupAt(fs.ctx, kAtFdCwd, "/shared", 0, &shared) == 0);
+    REQUIRE(chownNode(fs.ctx, shared.get(), ~0u, 50) == 0);
+    fs.ctx.cred = Cred::of(1000, 1000);
+    CHECK(fs.read("/shared/f") == "E13"); // EACCES
+    CHECK(accessAt(fs.ctx, kAtFdCwd, "/shared", kXOk, 0) == -EACCES);
+    // A supplementary group opens it.
+    auto* groups = new uint32_t[2]{60, 50};
+    setGroups(groups, 2);
+    CHECK(groupCount() == 2);
+    CHECK(groupList()[0] == 50); // sorted
+    CHECK(inGroup(fs.ctx.cred, 50));
+    CHECK(inGroup(fs.ctx.cred, 1000));
+    CHECK_FALSE(inGroup(fs.ctx.cred, 0));
+    CHECK(accessAt(fs.ctx, kAtFdCwd, "/shared", kXOk, 0) == 0);
+    CHECK(fs.read("/shared/f") == "s");
+    setGroups(nullptr, 0);
+    CHECK(groupCount() == 0);
+
+    // access() asks about the real ids, AT_EACCESS about the effective ones.
+    fs.ctx.cred = Cred::of(0, 0);
+    fs.ctx.cred.uid = fs.ctx.cred.euid = 1000;
+    fs.ctx.cred.gid = fs.ctx.cred.egid = 1000;
+    CHECK(accessAt(fs.ctx, kAtFdCwd, "/shared", kXOk, 0) == 0);
+    CHECK(accessAt(fs.ctx, kAtFdCwd, "/shared", kXOk, kAtEaccess) == -EACCES);
+    fs.ctx.cred = Cred{};
 }
 
 TEST_CASE("page tree: sparse insertion, ordered walk, removal") {

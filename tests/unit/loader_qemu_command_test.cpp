@@ -146,6 +146,26 @@ TEST_CASE("kernel command line: options, environment and arguments in order") {
     CHECK(line == "uk.verbose uk.strace uk.env=A=1 \"uk.env=B=two words\" -- x uk.verbose --");
 }
 
+TEST_CASE("kernel command line: entrypoint and user") {
+    RunOptions o = options();
+    o.entrypoint = "/my dir/prog";
+    o.user = "33:44";
+    o.args = {"hi"};
+    std::string line = QemuCommandBuilder(o, Accel::Tcg).kernelCommandLine();
+    CHECK(line == "\"uk.entrypoint=/my dir/prog\" uk.user=33:44 -- hi");
+    auto parsed = std::make_unique<uk::CommandLine>();
+    REQUIRE(parsed->parse(line.c_str()));
+    CHECK(std::string(parsed->value("uk.entrypoint")) == "/my dir/prog");
+    CHECK(std::string(parsed->value("uk.user")) == "33:44");
+
+    o.entrypoint = "";
+    o.user.clear();
+    o.args.clear();
+    CHECK(QemuCommandBuilder(o, Accel::Tcg).kernelCommandLine() == "uk.entrypoint=");
+    o.entrypoint.reset();
+    CHECK(QemuCommandBuilder(o, Accel::Tcg).kernelCommandLine().empty());
+}
+
 TEST_CASE("kernel command line: quoting") {
     CHECK(quoteKernelWord("plain") == "plain");
     CHECK(quoteKernelWord("") == "\"\"");

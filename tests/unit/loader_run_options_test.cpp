@@ -49,8 +49,28 @@ TEST_CASE("run options: defaults") {
     CHECK_FALSE(o.verbose);
     CHECK_FALSE(o.strace);
     CHECK(o.env.empty());
+    CHECK_FALSE(o.entrypoint.has_value());
+    CHECK(o.user.empty());
     CHECK(o.args.empty());
     CHECK(o.qemu == "qemu-system-x86_64");
+}
+
+TEST_CASE("run options: --entrypoint and --user") {
+    RunOptions o = parse({"--entrypoint", "/bin/echo", "app.img", "--user", "33:44", "--", "hi"});
+    CHECK(o.image == "app.img");
+    CHECK(o.entrypoint == "/bin/echo");
+    CHECK(o.user == "33:44");
+    CHECK(o.args == std::vector<std::string>{"hi"});
+    CHECK(parse({"a", "--entrypoint=/my dir/prog"}).entrypoint == "/my dir/prog");
+    CHECK(parse({"a", "--entrypoint="}).entrypoint == ""); // docker's way to clear it
+    CHECK(parse({"a", "-u", "1000"}).user == "1000");
+    CHECK(parse({"a", "--user=0:0"}).user == "0:0");
+    for (const char* bad : {"", "root", "1:", ":1", "1:2:3", "-1", "4294967295", "1 0"}) {
+        CAPTURE(bad);
+        CHECK(errorOf({"a", "--user", bad}) ==
+              "--user: expected UID or UID:GID (decimal ids), got '" + std::string(bad) + "'");
+    }
+    CHECK(errorOf({"a", "--entrypoint"}).find("--entrypoint needs a value") != std::string::npos);
 }
 
 TEST_CASE("run options: every option, both spellings of values") {
@@ -218,7 +238,8 @@ TEST_CASE("usage text documents the options and the standalone exit code") {
     std::string usage = uk::loader::runUsage();
     for (const char* word :
          {"--mem", "--cpus", "--accel", "--machine", "--timeout", "--print-cmd", "--env",
-          "--verbose", "--strace", "--qemu", "--help", "(status << 1) | 1", "125", "124"}) {
+          "--verbose", "--strace", "--qemu", "--help", "--entrypoint PROGRAM", "--user UID[:GID]",
+          "(status << 1) | 1", "125", "124"}) {
         CAPTURE(word);
         CHECK(usage.find(word) != std::string::npos);
     }

@@ -67,6 +67,38 @@ TEST_CASE("image config: what uk build writes reads back in order") {
     CHECK(header.size == blob.size());
 }
 
+TEST_CASE("image config: user, groups and the informational records follow in tag order") {
+    ImageConfig config;
+    config.entrypoint = {"/bin/sh"};
+    config.workingDir = "/srv";
+    config.user = "1000:1000";
+    config.groups = {"27", "100"};
+    config.exposedPorts = {"80/tcp", "53/udp"};
+    config.volumes = {"/data"};
+    config.labels = {"maintainer=uk", "empty="};
+    std::string blob = ImageConfigWriter::encode(config);
+
+    using Records = std::vector<std::pair<ConfigTag, std::string>>;
+    CHECK(readBack(blob) == Records{{ConfigTag::Entrypoint, "/bin/sh"},
+                                    {ConfigTag::WorkingDir, "/srv"},
+                                    {ConfigTag::User, "1000:1000"},
+                                    {ConfigTag::Group, "27"},
+                                    {ConfigTag::Group, "100"},
+                                    {ConfigTag::ExposedPort, "80/tcp"},
+                                    {ConfigTag::ExposedPort, "53/udp"},
+                                    {ConfigTag::Volume, "/data"},
+                                    {ConfigTag::Label, "maintainer=uk"},
+                                    {ConfigTag::Label, "empty="}});
+    CHECK(static_cast<uint32_t>(ConfigTag::User) == 5);
+    CHECK(static_cast<uint32_t>(ConfigTag::Label) == 9);
+
+    // An empty user writes no User record, even with groups.
+    config.user.clear();
+    Records records = readBack(ImageConfigWriter::encode(config));
+    CHECK(records.size() == 9);
+    CHECK(records[2] == std::pair{ConfigTag::Group, std::string("27")});
+}
+
 TEST_CASE("image config: the image uk build makes has only an entrypoint") {
     ImageConfig config;
     config.entrypoint = {"hello"};
@@ -128,7 +160,9 @@ TEST_CASE("image config: truncated and corrupt blobs are rejected") {
 }
 
 TEST_CASE("image config: the ELF object holds the blob in an allocated read-only section") {
-    const std::string blob = ImageConfigWriter::encode(ImageConfig{{"hello"}, {}, {}, {}});
+    ImageConfig config;
+    config.entrypoint = {"hello"};
+    const std::string blob = ImageConfigWriter::encode(config);
     const std::string object = uk::toolchain::makeDataObject(uk::image::kConfigSection, blob);
 
     auto ehdr = readAt<Elf64_Ehdr>(object, 0);

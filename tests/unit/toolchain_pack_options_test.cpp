@@ -62,11 +62,29 @@ TEST_CASE("uk pack: environment and working directory, joined or separate") {
     CHECK(parse({"root", "-o", "x", "-w/c", "--", "/p"}).image.workingDir == "/c");
 }
 
+TEST_CASE("uk pack: --user UID[:GID]") {
+    CHECK(parse({"root", "-o", "x", "--", "/p"}).image.user.empty()); // root
+    CHECK(parse({"root", "-o", "x", "--user", "1000:1000", "--", "/p"}).image.user == "1000:1000");
+    CHECK(parse({"root", "-o", "x", "--user=33", "--", "/p"}).image.user == "33");
+    CHECK(parse({"root", "-o", "x", "-u", "0:44", "--", "/p"}).image.user == "0:44");
+    CHECK(parse({"root", "-o", "x", "-u5:6", "--", "/p"}).image.user == "5:6");
+    CHECK(parse({"root", "-o", "x", "--", "/p", "--user", "1"}).image.user.empty());
+    for (const char* bad :
+         {"", "www-data", "1000:", ":1000", "1:2:3", "-1", "4294967295", "99999999999", "1 000"}) {
+        CAPTURE(bad);
+        CHECK(usageErrorOf({"root", "-o", "x", "--user", bad, "--", "/p"}) ==
+              "--user needs UID or UID:GID (decimal ids), not '" + std::string(bad) + "'");
+    }
+    CHECK(parse({"root", "-o", "x", "--user", "4294967294:0", "--", "/p"}).image.user ==
+          "4294967294:0");
+}
+
 TEST_CASE("uk pack: --help") {
     CHECK(parsePackArguments({"--help"}).helpRequested);
     CHECK(parsePackArguments({"root", "-h", "--bogus"}).helpRequested);
     const std::string usage = packUsage();
-    for (const char* option : {"-o IMAGE", "--env NAME=VALUE", "--workdir DIR", "--verbose"}) {
+    for (const char* option :
+         {"-o IMAGE", "--env NAME=VALUE", "--workdir DIR", "--user UID[:GID]", "--verbose"}) {
         CHECK_MESSAGE(usage.find(option) != std::string::npos, option);
     }
 }

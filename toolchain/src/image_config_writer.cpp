@@ -51,6 +51,21 @@ std::string ImageConfigWriter::encode(const ImageConfig& config) {
     if (!config.workingDir.empty()) {
         writer.add(image::ConfigTag::WorkingDir, config.workingDir);
     }
+    if (!config.user.empty()) {
+        writer.add(image::ConfigTag::User, config.user);
+    }
+    for (const auto& group : config.groups) {
+        writer.add(image::ConfigTag::Group, group);
+    }
+    for (const auto& port : config.exposedPorts) {
+        writer.add(image::ConfigTag::ExposedPort, port);
+    }
+    for (const auto& volume : config.volumes) {
+        writer.add(image::ConfigTag::Volume, volume);
+    }
+    for (const auto& label : config.labels) {
+        writer.add(image::ConfigTag::Label, label);
+    }
     return writer.finish();
 }
 

@@ -23,6 +23,25 @@ std::string checkedWorkdir(const std::string& value) {
     return value;
 }
 
+// "UID" or "UID:GID": decimal ids below 2^32 - 1.
+std::string checkedUser(const std::string& value) {
+    auto id = [](std::string_view digits) {
+        if (digits.empty() || digits.size() > 10 ||
+            digits.find_first_not_of("0123456789") != std::string_view::npos) {
+            return false;
+        }
+        return std::stoull(std::string(digits)) < 0xffffffffull;
+    };
+    const size_t colon = value.find(':');
+    const bool ok = colon == std::string::npos ? id(value)
+                                               : id(std::string_view(value).substr(0, colon)) &&
+                                                     id(std::string_view(value).substr(colon + 1));
+    if (!ok) {
+        throw UsageError("--user needs UID or UID:GID (decimal ids), not '" + value + "'");
+    }
+    return value;
+}
+
 void checkComplete(const PackOptions& o, bool sawSeparator) {
     if (o.dir.empty()) {
         throw UsageError("no directory to pack");
@@ -70,6 +89,10 @@ ParsedPackArguments parsePackArguments(const std::vector<std::string>& args) {
             o.image.env.push_back(checkedEnv(cursor.valueOf("-e", arg)));
         } else if (auto dir = cursor.longValueOf("--workdir", arg)) {
             o.image.workingDir = checkedWorkdir(*dir);
+        } else if (auto user = cursor.longValueOf("--user", arg)) {
+            o.image.user = checkedUser(*user);
+        } else if (arg.starts_with("-u")) {
+            o.image.user = checkedUser(cursor.valueOf("-u", arg));
         } else if (arg.starts_with("-w")) {
             o.image.workingDir = checkedWorkdir(cursor.valueOf("-w", arg));
         } else if (arg.starts_with("-o")) {
@@ -114,6 +137,8 @@ options:
   -e, --env NAME=VALUE    set an environment variable (repeatable); PATH defaults to
                           Docker's default unless set here
   -w, --workdir DIR       the working directory, absolute inside the tree (default /)
+  -u, --user UID[:GID]    run PROGRAM as user UID and group GID (decimal ids; default
+                          root); without GID, UID's group in DIR's /etc/passwd, or 0
   -v, --verbose           say what is packed and print the linker command
   -h, --help              show this help
 )";

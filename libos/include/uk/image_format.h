@@ -48,6 +48,11 @@ inline constexpr char kOptStdin[] = "uk.stdin";     // "raw" (default) or "escap
 inline constexpr char kOptTime[] = "uk.time";       // wall clock at launch, ns since the epoch
 inline constexpr char kOptSeed[] = "uk.seed";       // 64 hex digits of host entropy
 inline constexpr char kOptEnv[] = "uk.env";         // uk.env=NAME=VALUE, repeatable
+// uk.entrypoint=PATH replaces the image's Entrypoint with [PATH] and drops its Cmd (as
+// `docker run --entrypoint`); application arguments still follow.
+inline constexpr char kOptEntrypoint[] = "uk.entrypoint";
+// uk.user=UID:GID (decimal) replaces the image's User and drops its Group records.
+inline constexpr char kOptUser[] = "uk.user";
 // The host's TSC frequency in Hz. Under QEMU TCG the guest's TSC is the host's, and nothing
 // else tells the guest its rate exactly; the guest checks the hint against the PIT.
 inline constexpr char kOptTscHz[] = "uk.tsc_hz";
@@ -90,10 +95,15 @@ struct ConfigHeader {
 static_assert(sizeof(ConfigHeader) == 24);
 
 enum class ConfigTag : uint32_t {
-    Entrypoint = 1, // one record per word of the entrypoint (argv[0] first)
-    Cmd = 2,        // one record per default argument; replaced by command-line arguments
-    Env = 3,        // "NAME=VALUE"
-    WorkingDir = 4, // absolute path
+    Entrypoint = 1,  // one record per word of the entrypoint (argv[0] first)
+    Cmd = 2,         // one record per default argument; replaced by command-line arguments
+    Env = 3,         // "NAME=VALUE"
+    WorkingDir = 4,  // absolute path
+    User = 5,        // "UID:GID" in decimal: the credentials the first process starts with
+    Group = 6,       // one record per supplementary group id (decimal), with User
+    ExposedPort = 7, // "PORT/PROTO" (e.g. "80/tcp"), carried from an OCI image; informational
+    Volume = 8,      // absolute path, carried from an OCI image; informational
+    Label = 9,       // "KEY=VALUE", carried from an OCI image; informational
 };
 
 struct RecordHeader {

@@ -54,10 +54,11 @@ bool hasSlash(const char* s) {
     return false;
 }
 
-// Opens `path` for execution: a regular file with an execute bit (we run as root, for whom
-// any x bit suffices, as on Linux).
+// Opens `path` for execution: a regular file the process may execute (for root, any x bit
+// suffices, as on Linux). It is read through an ordinary open, so it must be readable too.
 long openExecutable(const char* path, vfs::Ref<vfs::File>* out, uint64_t* size) {
-    long r = vfs::openAt(vfs::current(), vfs::kAtFdCwd, path, vfs::kORdonly, 0, out);
+    vfs::Context& ctx = vfs::current();
+    long r = vfs::openAt(ctx, vfs::kAtFdCwd, path, vfs::kORdonly, 0, out);
     if (r < 0) {
         return r;
     }
@@ -65,7 +66,7 @@ long openExecutable(const char* path, vfs::Ref<vfs::File>* out, uint64_t* size) 
     if (node == nullptr || !vfs::isReg(node->mode())) {
         return -EACCES;
     }
-    if ((node->mode() & 0111) == 0) {
+    if (vfs::permission(node, vfs::kXOk, ctx.cred) < 0) {
         return -EACCES;
     }
     vfs::Attr attr;

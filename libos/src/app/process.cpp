@@ -15,6 +15,9 @@
 #include "../sched/scheduler.h"
 #include "../syscalls/errno.h"
 #include "../time/clock.h"
+#include "../vfs/file.h"
+#include "../vfs/node.h"
+#include "../vfs/ops.h"
 #include "../vfs/system.h"
 #include "exec.h"
 
@@ -75,6 +78,152 @@ void putEnv(const char** env, size_t* count, const char* entry) {
     }
 }
 
+// A decimal user or group id ("1000"); false for anything else, and for 4294967295 (-1,
+// which no id may be).
+bool parseId(const char* s, size_t length, uint32_t* out) {
+    if (length == 0 || length > 10) {
+        return false;
+    }
+    uint64_t v = 0;
+    for (size_t i = 0; i < length; ++i) {
+        if (s[i] < '0' || s[i] > '9') {
+            return false;
+        }
+        v = v * 10 + static_cast<uint64_t>(s[i] - '0');
+    }
+    if (v >= 0xffffffffull) {
+        return false;
+    }
+    *out = static_cast<uint32_t>(v);
+    return true;
+}
+
+// The primary group of `uid` in the root file system's /etc/passwd, as Docker finds it for
+// `--user UID`; 0 when the file or the user is missing.
+uint32_t passwdGroup(uint32_t uid) {
+    vfs::Ref<vfs::File> f;
+    if (vfs::openAt(vfs::current(), vfs::kAtFdCwd, "/etc/passwd", vfs::kORdonly, 0, &f) < 0) {
+        return 0;
+    }
+    constexpr size_t kMax = 256 * 1024;
+    char* text = new (std::nothrow) char[kMax];
+    if (text == nullptr) {
+        return 0;
+    }
+    size_t n = 0;
+    while (n < kMax) {
+        long r = f->pread(text + n, kMax - n, n);
+        if (r <= 0) {
+            break;
+        }
+        n += static_cast<size_t>(r);
+    }
+    uint32_t gid = 0;
+    // name:password:UID:GID:gecos:home:shell
+    for (size_t line = 0; line < n;) {
+        size_t end = line;
+        while (end < n && text[end] != '\n') {
+            ++end;
+        }
+        size_t field[5] = {};
+        size_t fields = 1;
+        field[0] = line;
+        for (size_t i = line; i < end && fields < 5; ++i) {
+            if (text[i] == ':') {
+                field[fields++] = i + 1;
+            }
+        }
+        uint32_t u, g;
+        if (fields == 5 && parseId(text + field[2], field[3] - 1 - field[2], &u) && u == uid &&
+            parseId(text + field[3], field[4] - 1 - field[3], &g)) {
+            gid = g;
+            break;
+        }
+        line = end + 1;
+    }
+    delete[] text;
+    return gid;
+}
+
+// "UID:GID", or "UID" alone (the group from /etc/passwd, as Docker does).
+bool parseUser(const char* s, size_t length, uint32_t* uid, uint32_t* gid) {
+    size_t colon = 0;
+    while (colon < length && s[colon] != ':') {
+        ++colon;
+    }
+    if (!parseId(s, colon, uid)) {
+        return false;
+    }
+    if (colon == length) {
+        *gid = passwdGroup(*uid);
+        return true;
+    }
+    return parseId(s + colon + 1, length - colon - 1, gid);
+}
+
+size_t stringLength(const char* s) {
+    size_t n = 0;
+    while (s[n] != 0) {
+        ++n;
+    }
+    return n;
+}
+
+// The credentials of the first process: the image's User and Group records, or uk.user
+// (which drops the image's groups). Applied to the boot context, which becomes the first
+// process's, after the working directory was entered (as root, as runc does first).
+void setFirstUser(const CommandLine& cmdline, const image::ConfigReader& cfg,
+                  const image::ConfigReader::Record* user) {
+    const char* text = nullptr;
+    size_t length = 0;
+    const char* origin = "the image's User";
+    const char* option = cmdline.value(image::kOptUser);
+    if (option != nullptr) {
+        text = option;
+        length = stringLength(option);
+        origin = image::kOptUser;
+    } else if (user != nullptr) {
+        text = user->data;
+        length = user->length;
+    } else {
+        return; // root, no supplementary groups
+    }
+    uint32_t uid = 0, gid = 0;
+    if (!parseUser(text, length, &uid, &gid)) {
+        log::notice("%s '%.*s' is not UID:GID (decimal ids); running as root", origin,
+                    static_cast<int>(length < 64 ? length : 64), text);
+        return;
+    }
+    int count = 0;
+    uint32_t* groups = nullptr;
+    if (option == nullptr && cfg.count() > 0) {
+        groups = new (std::nothrow) uint32_t[cfg.count()];
+        if (groups == nullptr) {
+            log::panic("out of memory reading the image configuration");
+        }
+        cfg.forEach([&](const image::ConfigReader::Record& r) {
+            if (r.tag != image::ConfigTag::Group) {
+                return;
+            }
+            uint32_t g;
+            if (parseId(r.data, r.length, &g)) {
+                groups[count++] = g;
+            } else {
+                log::notice("the image's Group '%.*s' is not a decimal id; ignoring it",
+                            static_cast<int>(r.length < 64 ? r.length : 64), r.data);
+            }
+        });
+        if (count == 0) {
+            delete[] groups;
+            groups = nullptr;
+        }
+    }
+    vfs::setGroups(groups, count);
+    vfs::bootContext().cred = vfs::Cred::of(uid, gid);
+    log::info("user: uid %u, gid %u, %d supplementary group%s", uid, gid, count,
+              count == 1 ? "" : "s");
+}
+
 // The application's program headers: its own segments plus TLS, EH frame and stack notes,
 // without the library OS's (which live in the same ELF).
 size_t collectPhdrs(elf::Phdr* out, size_t max) {
@@ -120,6 +269,11 @@ void start(const CommandLine& cmdline) {
     const char* cmd[kMaxWords];
     size_t cmdc = 0;
     const char* workdir = nullptr;
+    image::ConfigReader::Record user{};
+    bool haveUser = false;
+    // uk.entrypoint=PATH replaces the Entrypoint and drops the Cmd, as docker run --entrypoint
+    // does; an empty PATH leaves no entrypoint at all.
+    const char* entrypoint = cmdline.value(image::kOptEntrypoint);
     size_t configSize = reinterpret_cast<uintptr_t>(__uk_config_end) -
                         reinterpret_cast<uintptr_t>(__uk_config_start);
     image::ConfigReader cfg(__uk_config_start, configSize);
@@ -129,12 +283,12 @@ void start(const CommandLine& cmdline) {
     cfg.forEach([&](const image::ConfigReader::Record& r) {
         switch (r.tag) {
         case image::ConfigTag::Entrypoint:
-            if (argc < kMaxWords) {
+            if (entrypoint == nullptr && argc < kMaxWords) {
                 argv[argc++] = dupRecord(r.data, r.length);
             }
             break;
         case image::ConfigTag::Cmd:
-            if (cmdc < kMaxWords) {
+            if (entrypoint == nullptr && cmdc < kMaxWords) {
                 cmd[cmdc++] = dupRecord(r.data, r.length);
             }
             break;
@@ -144,8 +298,21 @@ void start(const CommandLine& cmdline) {
         case image::ConfigTag::WorkingDir:
             workdir = dupRecord(r.data, r.length);
             break;
+        case image::ConfigTag::User:
+            user = r;
+            haveUser = true;
+            break;
+        case image::ConfigTag::Group: // read with User, by setFirstUser
+            break;
+        case image::ConfigTag::ExposedPort: // informational: what the OCI image declared
+        case image::ConfigTag::Volume:
+        case image::ConfigTag::Label:
+            break;
         }
     });
+    if (entrypoint != nullptr && entrypoint[0] != 0) {
+        argv[argc++] = entrypoint;
+    }
     bool linked = img.appEntry != 0;
     if (argc == 0 && linked) {
         argv[argc++] = "app";
@@ -194,6 +361,7 @@ void start(const CommandLine& cmdline) {
         }
     }
     vfs::setInitialWorkdir(workdir);
+    setFirstUser(cmdline, cfg, haveUser ? &user : nullptr);
     vfs::setProgramArguments(argv, argc, envp, envc);
 
     // The main thread (tid 1) with its system call stack, the idle thread, and the first

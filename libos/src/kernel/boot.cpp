@@ -33,8 +33,9 @@ constexpr uint64_t kIstStackSize = 16 * 1024;
 
 void checkOptions(const uk::CommandLine& cl) {
     static const char* const kKnown[] = {
-        uk::image::kOptVerbose, uk::image::kOptStrace, uk::image::kOptStdin, uk::image::kOptTime,
-        uk::image::kOptSeed,    uk::image::kOptEnv,    uk::image::kOptTscHz};
+        uk::image::kOptVerbose, uk::image::kOptStrace,     uk::image::kOptStdin,
+        uk::image::kOptTime,    uk::image::kOptSeed,       uk::image::kOptEnv,
+        uk::image::kOptTscHz,   uk::image::kOptEntrypoint, uk::image::kOptUser};
     for (size_t i = 0; i < cl.optionCount(); ++i) {
         const char* o = cl.option(i);
         bool known = false;

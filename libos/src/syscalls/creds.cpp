@@ -1,10 +1,14 @@
-// Credentials, supplementary groups and capabilities. Every process runs as root (uid and
-// gid 0, every capability).
+// Credentials, supplementary groups and capabilities, with Linux's rules.
 //
-// Changing to another user or group, or dropping capabilities, would have to take effect
-// in every permission check and in getuid() and friends (process.cpp); until credentials
-// are per process, such changes fail with EPERM instead of pretending to work.
+// A process's ids live in its file context (vfs::Cred): real, effective and saved user and
+// group ids, and the file-system ids that permission checks use. The first process starts
+// as root unless the image's User record (or uk.user) names other ids; children inherit
+// them. Capabilities are not stored: they follow the ids as on Linux without
+// SECBIT_KEEP_CAPS, so every capability is effective while the effective uid is 0 and
+// permitted while any of the real, effective and saved uids is 0. CAP_SETUID/CAP_SETGID
+// below therefore mean "effective uid 0".
 #include "../proc/process.h"
+#include "../vfs/node.h"
 #include "fs_user.h"
 
 namespace uk::sys {
@@ -13,89 +17,194 @@ namespace {
 
 constexpr uint32_t kKeep = ~0u; // -1: leave this id as it is
 
-// Each id argument must be root's (or -1).
-bool rootOrKeep(uint32_t id) {
-    return id == 0 || id == kKeep;
+vfs::Cred& cred() {
+    return fsContext().cred;
 }
 
-long setIds(uint32_t a, uint32_t b = kKeep, uint32_t c = kKeep) {
-    return rootOrKeep(a) && rootOrKeep(b) && rootOrKeep(c) ? 0 : -EPERM;
+bool privileged(const vfs::Cred& c) {
+    return c.euid == 0;
 }
 
+// Is `id` one of the three (or -1)?
+bool oneOf(uint32_t id, uint32_t a, uint32_t b, uint32_t c) {
+    return id == kKeep || id == a || id == b || id == c;
+}
+
+long sysGetuid() {
+    return cred().ruid;
+}
+long sysGetgid() {
+    return cred().rgid;
+}
+long sysGeteuid() {
+    return cred().euid;
+}
+long sysGetegid() {
+    return cred().egid;
+}
+
+// setuid(2): with CAP_SETUID every user id, otherwise only the effective one (to the real
+// or saved id).
 long sysSetuid(unsigned uid) {
-    return uid == kKeep ? -EINVAL : setIds(uid);
+    vfs::Cred& c = cred();
+    if (uid == kKeep) {
+        return -EINVAL;
+    }
+    if (privileged(c)) {
+        c.ruid = c.suid = uid;
+    } else if (uid != c.ruid && uid != c.suid) {
+        return -EPERM;
+    }
+    c.euid = c.uid = uid;
+    return 0;
 }
 long sysSetgid(unsigned gid) {
-    return gid == kKeep ? -EINVAL : setIds(gid);
-}
-long sysSetreuid(unsigned r, unsigned e) {
-    return setIds(r, e);
-}
-long sysSetregid(unsigned r, unsigned e) {
-    return setIds(r, e);
-}
-long sysSetresuid(unsigned r, unsigned e, unsigned s) {
-    return setIds(r, e, s);
-}
-long sysSetresgid(unsigned r, unsigned e, unsigned s) {
-    return setIds(r, e, s);
+    vfs::Cred& c = cred();
+    if (gid == kKeep) {
+        return -EINVAL;
+    }
+    if (privileged(c)) {
+        c.rgid = c.sgid = gid;
+    } else if (gid != c.rgid && gid != c.sgid) {
+        return -EPERM;
+    }
+    c.egid = c.gid = gid;
+    return 0;
 }
 
-long getIds(void* r, void* e, void* s) {
-    uint32_t zero = 0;
-    void* const out[] = {r, e, s};
-    for (void* p : out) {
-        if (copyOut(p, &zero, sizeof zero) != 0) {
+// setreuid(2)/setregid(2): the real id to the real or effective one, the effective id to
+// any of the three; the saved id follows the new effective one when the real id is set or
+// the effective one moves away from the real one.
+long setReal(uint32_t* ruid, uint32_t* euid, uint32_t* suid, uint32_t* fsuid, bool priv, uint32_t r,
+             uint32_t e) {
+    uint32_t newR = *ruid, newE = *euid, newS = *suid;
+    if (r != kKeep) {
+        if (!priv && r != *ruid && r != *euid) {
+            return -EPERM;
+        }
+        newR = r;
+    }
+    if (e != kKeep) {
+        if (!priv && !oneOf(e, *ruid, *euid, *suid)) {
+            return -EPERM;
+        }
+        newE = e;
+    }
+    if (r != kKeep || (e != kKeep && e != *ruid)) {
+        newS = newE;
+    }
+    *ruid = newR;
+    *euid = newE;
+    *suid = newS;
+    *fsuid = newE;
+    return 0;
+}
+long sysSetreuid(unsigned r, unsigned e) {
+    vfs::Cred& c = cred();
+    return setReal(&c.ruid, &c.euid, &c.suid, &c.uid, privileged(c), r, e);
+}
+long sysSetregid(unsigned r, unsigned e) {
+    vfs::Cred& c = cred();
+    return setReal(&c.rgid, &c.egid, &c.sgid, &c.gid, privileged(c), r, e);
+}
+
+// setresuid(2)/setresgid(2): without the capability each new id must be one of the current
+// real, effective and saved ids.
+long setAll(uint32_t* ruid, uint32_t* euid, uint32_t* suid, uint32_t* fsuid, bool priv, uint32_t r,
+            uint32_t e, uint32_t s) {
+    if (!priv && (!oneOf(r, *ruid, *euid, *suid) || !oneOf(e, *ruid, *euid, *suid) ||
+                  !oneOf(s, *ruid, *euid, *suid))) {
+        return -EPERM;
+    }
+    if (r != kKeep) {
+        *ruid = r;
+    }
+    if (e != kKeep) {
+        *euid = e;
+    }
+    if (s != kKeep) {
+        *suid = s;
+    }
+    *fsuid = *euid;
+    return 0;
+}
+long sysSetresuid(unsigned r, unsigned e, unsigned s) {
+    vfs::Cred& c = cred();
+    return setAll(&c.ruid, &c.euid, &c.suid, &c.uid, privileged(c), r, e, s);
+}
+long sysSetresgid(unsigned r, unsigned e, unsigned s) {
+    vfs::Cred& c = cred();
+    return setAll(&c.rgid, &c.egid, &c.sgid, &c.gid, privileged(c), r, e, s);
+}
+
+long getIds(uint32_t r, uint32_t e, uint32_t s, void* ro, void* eo, void* so) {
+    const uint32_t ids[] = {r, e, s};
+    void* const out[] = {ro, eo, so};
+    for (int i = 0; i < 3; ++i) {
+        if (copyOut(out[i], &ids[i], sizeof ids[i]) != 0) {
             return -EFAULT;
         }
     }
     return 0;
 }
 long sysGetresuid(void* r, void* e, void* s) {
-    return getIds(r, e, s);
+    const vfs::Cred& c = cred();
+    return getIds(c.ruid, c.euid, c.suid, r, e, s);
 }
 long sysGetresgid(void* r, void* e, void* s) {
-    return getIds(r, e, s);
+    const vfs::Cred& c = cred();
+    return getIds(c.rgid, c.egid, c.sgid, r, e, s);
 }
 
 // setfsuid/setfsgid return the previous id whether or not the change happened (Linux has
-// no other way to report failure for them).
-long sysSetfsuid(unsigned) {
-    return 0;
+// no other way to report failure for them). Allowed: one of the other ids, or any with the
+// capability.
+long sysSetfsuid(unsigned uid) {
+    vfs::Cred& c = cred();
+    uint32_t old = c.uid;
+    if (uid != kKeep && (privileged(c) || uid == c.ruid || uid == c.euid || uid == c.suid)) {
+        c.uid = uid;
+    }
+    return old;
 }
-long sysSetfsgid(unsigned) {
-    return 0;
+long sysSetfsgid(unsigned gid) {
+    vfs::Cred& c = cred();
+    uint32_t old = c.gid;
+    if (gid != kKeep && (privileged(c) || gid == c.rgid || gid == c.egid || gid == c.sgid)) {
+        c.gid = gid;
+    }
+    return old;
 }
 
 // ---- supplementary groups ---------------------------------------------------------------
 
 constexpr int kNgroupsMax = 65536;
-// One list for every process (they all belong to root, and new ones would inherit it).
-constinit uint32_t* g_groups = nullptr;
-constinit int g_groupCount = 0;
 
 long sysGetgroups(int size, void* list) {
+    int count = vfs::groupCount();
     if (size < 0) {
         return -EINVAL;
     }
     if (size == 0) {
-        return g_groupCount;
+        return count;
     }
-    if (size < g_groupCount) {
+    if (size < count) {
         return -EINVAL;
     }
-    if (g_groupCount > 0 &&
-        copyOut(list, g_groups, static_cast<size_t>(g_groupCount) * sizeof(uint32_t)) != 0) {
+    if (count > 0 &&
+        copyOut(list, vfs::groupList(), static_cast<size_t>(count) * sizeof(uint32_t)) != 0) {
         return -EFAULT;
     }
-    return g_groupCount;
+    return count;
 }
 
-// Root may set any list. Permission checks do not consult it (root passes them anyway);
-// getgroups reports it.
+// Needs CAP_SETGID. The list is shared by every process (see vfs::setGroups).
 long sysSetgroups(int size, const void* list) {
     if (size < 0 || size > kNgroupsMax) {
         return -EINVAL;
+    }
+    if (!privileged(cred())) {
+        return -EPERM;
     }
     uint32_t* groups = nullptr;
     if (size > 0) {
@@ -107,19 +216,8 @@ long sysSetgroups(int size, const void* list) {
             delete[] groups;
             return -EFAULT;
         }
-        // Linux keeps the list sorted (groups_sort) and getgroups shows it that way.
-        for (int i = 1; i < size; ++i) {
-            uint32_t g = groups[i];
-            int j = i - 1;
-            for (; j >= 0 && groups[j] > g; --j) {
-                groups[j + 1] = groups[j];
-            }
-            groups[j + 1] = g;
-        }
     }
-    delete[] g_groups;
-    g_groups = groups;
-    g_groupCount = size;
+    vfs::setGroups(groups, size); // sorted, as Linux's groups_sort
     return 0;
 }
 
@@ -135,6 +233,13 @@ struct CapData {
 };
 // Every capability up to CAP_LAST_CAP (40): root's effective and permitted sets.
 constexpr uint64_t kAllCaps = (1ull << 41) - 1;
+
+uint64_t effectiveCaps(const vfs::Cred& c) {
+    return c.euid == 0 ? kAllCaps : 0;
+}
+uint64_t permittedCaps(const vfs::Cred& c) {
+    return c.ruid == 0 || c.euid == 0 || c.suid == 0 ? kAllCaps : 0;
+}
 
 // Checks the header: how many CapData words the version uses, or -errno. An unknown
 // version is answered with the preferred one, as Linux does.
@@ -167,15 +272,17 @@ long sysCapget(void* header, void* data) {
     if (h.pid < 0) {
         return -EINVAL;
     }
-    if (h.pid != 0 && proc::find(h.pid) == nullptr) {
+    proc::Process* p = h.pid != 0 ? proc::find(h.pid) : proc::current();
+    if (h.pid != 0 && (p == nullptr || p->files == nullptr)) {
         return -ESRCH;
     }
     if (data == nullptr) {
         return 0;
     }
-    CapData d[2] = {
-        {static_cast<uint32_t>(kAllCaps), static_cast<uint32_t>(kAllCaps), 0},
-        {static_cast<uint32_t>(kAllCaps >> 32), static_cast<uint32_t>(kAllCaps >> 32), 0}};
+    const vfs::Cred& c = p != nullptr && p->files != nullptr ? p->files->cred : cred();
+    uint64_t eff = effectiveCaps(c), perm = permittedCaps(c);
+    CapData d[2] = {{static_cast<uint32_t>(eff), static_cast<uint32_t>(perm), 0},
+                    {static_cast<uint32_t>(eff >> 32), static_cast<uint32_t>(perm >> 32), 0}};
     return copyOut(data, d, static_cast<size_t>(words) * sizeof(CapData));
 }
 
@@ -195,35 +302,43 @@ long sysCapset(void* header, const void* data) {
     uint64_t eff = d[0].effective | (uint64_t{d[1].effective} << 32);
     uint64_t perm = d[0].permitted | (uint64_t{d[1].permitted} << 32);
     uint64_t inh = d[0].inheritable | (uint64_t{d[1].inheritable} << 32);
+    const vfs::Cred& c = cred();
+    uint64_t haveEff = effectiveCaps(c), havePerm = permittedCaps(c);
     if (words == 1) {
         // A version 1 caller speaks for the low 32 capabilities; the others stay.
-        eff |= kAllCaps & ~0xffffffffull;
-        perm |= kAllCaps & ~0xffffffffull;
+        eff |= haveEff & ~0xffffffffull;
+        perm |= havePerm & ~0xffffffffull;
     }
     if ((eff & ~perm) || (perm & ~kAllCaps) || (inh & ~kAllCaps)) {
         return -EPERM; // more than permitted, or than exists
     }
-    // Setting the sets root has is fine; dropping any is not supported (see the top).
-    return eff == (kAllCaps & perm) && perm == kAllCaps && inh == 0 ? 0 : -EPERM;
+    // Setting the sets the process has is fine; changing them is not supported: they follow
+    // the ids (see the top).
+    return eff == haveEff && perm == havePerm && inh == 0 ? 0 : -EPERM;
 }
 
 } // namespace
 
-UK_SYSCALL(setuid, sysSetuid, Partial, "one user: only uid 0 (root) is accepted, others EPERM");
-UK_SYSCALL(setgid, sysSetgid, Partial, "one user: only gid 0 is accepted, others EPERM");
-UK_SYSCALL(setreuid, sysSetreuid, Partial, "one user: only uid 0 or -1, others EPERM");
-UK_SYSCALL(setregid, sysSetregid, Partial, "one user: only gid 0 or -1, others EPERM");
-UK_SYSCALL(setresuid, sysSetresuid, Partial, "one user: only uid 0 or -1, others EPERM");
-UK_SYSCALL(setresgid, sysSetresgid, Partial, "one user: only gid 0 or -1, others EPERM");
+UK_SYSCALL(getuid, sysGetuid, Implemented, "");
+UK_SYSCALL(getgid, sysGetgid, Implemented, "");
+UK_SYSCALL(geteuid, sysGeteuid, Implemented, "");
+UK_SYSCALL(getegid, sysGetegid, Implemented, "");
+UK_SYSCALL(setuid, sysSetuid, Implemented, "");
+UK_SYSCALL(setgid, sysSetgid, Implemented, "");
+UK_SYSCALL(setreuid, sysSetreuid, Implemented, "");
+UK_SYSCALL(setregid, sysSetregid, Implemented, "");
+UK_SYSCALL(setresuid, sysSetresuid, Implemented, "");
+UK_SYSCALL(setresgid, sysSetresgid, Implemented, "");
 UK_SYSCALL(getresuid, sysGetresuid, Implemented, "");
 UK_SYSCALL(getresgid, sysGetresgid, Implemented, "");
-UK_SYSCALL(setfsuid, sysSetfsuid, Partial, "one user: the file-system uid stays 0");
-UK_SYSCALL(setfsgid, sysSetfsgid, Partial, "one user: the file-system gid stays 0");
+UK_SYSCALL(setfsuid, sysSetfsuid, Implemented, "");
+UK_SYSCALL(setfsgid, sysSetfsgid, Implemented, "");
 UK_SYSCALL(getgroups, sysGetgroups, Implemented, "");
-UK_SYSCALL(setgroups, sysSetgroups, Implemented, "");
+UK_SYSCALL(setgroups, sysSetgroups, Partial,
+           "one supplementary group list shared by every process (only root may set it)");
 UK_SYSCALL(capget, sysCapget, Implemented, "");
 UK_SYSCALL(capset, sysCapset, Partial,
-           "capabilities cannot be dropped: a call that would change root's sets fails with "
-           "EPERM");
+           "capabilities follow the user ids (all with effective uid 0, none otherwise): a "
+           "call that would change the sets fails with EPERM");
 
 } // namespace uk::sys

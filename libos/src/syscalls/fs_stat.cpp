@@ -293,8 +293,7 @@ UK_SYSCALL(statfs, sysStatfs, Implemented, "in-memory file systems report free m
 UK_SYSCALL(fstatfs, sysFstatfs, Implemented, "in-memory file systems report free memory");
 UK_SYSCALL(access, sysAccess, Implemented, "");
 UK_SYSCALL(faccessat, sysFaccessat, Implemented, "");
-UK_SYSCALL(faccessat2, sysFaccessat2, Implemented,
-           "AT_EACCESS changes nothing: real and effective IDs are the same");
+UK_SYSCALL(faccessat2, sysFaccessat2, Implemented, "");
 UK_SYSCALL(readlink, sysReadlink, Implemented, "");
 UK_SYSCALL(readlinkat, sysReadlinkat, Implemented, "");
 

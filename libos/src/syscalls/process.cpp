@@ -24,18 +24,6 @@ long sysGetppid() {
     proc::Process* parent = proc::current()->parent;
     return parent != nullptr ? parent->pid : 0;
 }
-long sysGetuid() {
-    return 0;
-}
-long sysGetgid() {
-    return 0;
-}
-long sysGeteuid() {
-    return 0;
-}
-long sysGetegid() {
-    return 0;
-}
 proc::Process* processOrSelf(int pid) {
     proc::Process* p = pid == 0 ? proc::current() : proc::find(pid);
     return p != nullptr && !p->zombie ? p : nullptr;
@@ -218,10 +206,6 @@ long sysSetrlimit(int resource, const void* in) {
 UK_SYSCALL(exit_group, sysExitGroup, Implemented, "");
 UK_SYSCALL(getpid, sysGetpid, Implemented, "");
 UK_SYSCALL(getppid, sysGetppid, Implemented, "");
-UK_SYSCALL(getuid, sysGetuid, Implemented, "");
-UK_SYSCALL(getgid, sysGetgid, Implemented, "");
-UK_SYSCALL(geteuid, sysGeteuid, Implemented, "");
-UK_SYSCALL(getegid, sysGetegid, Implemented, "");
 UK_SYSCALL(getpgrp, sysGetpgrp, Implemented, "");
 UK_SYSCALL(getpgid, sysGetpgid, Implemented, "");
 UK_SYSCALL(getsid, sysGetsid, Implemented, "");

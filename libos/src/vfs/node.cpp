@@ -164,12 +164,51 @@ long permission(const Node* node, int mask, const Cred& cred) {
     uint32_t bits;
     if (cred.uid == node->uid()) {
         bits = (mode >> 6) & 7;
-    } else if (cred.gid == node->gid()) {
+    } else if (inGroup(cred, node->gid())) {
         bits = (mode >> 3) & 7;
     } else {
         bits = mode & 7;
     }
     return (bits & static_cast<uint32_t>(mask)) == static_cast<uint32_t>(mask) ? 0 : -EACCES;
+}
+
+namespace {
+constinit uint32_t* g_groups = nullptr;
+constinit int g_groupCount = 0;
+} // namespace
+
+int groupCount() {
+    return g_groupCount;
+}
+
+const uint32_t* groupList() {
+    return g_groups;
+}
+
+void setGroups(uint32_t* ids, int count) {
+    for (int i = 1; i < count; ++i) {
+        uint32_t g = ids[i];
+        int j = i - 1;
+        for (; j >= 0 && ids[j] > g; --j) {
+            ids[j + 1] = ids[j];
+        }
+        ids[j + 1] = g;
+    }
+    delete[] g_groups;
+    g_groups = ids;
+    g_groupCount = count;
+}
+
+bool inGroup(const Cred& cred, uint32_t gid) {
+    if (cred.gid == gid) {
+        return true;
+    }
+    for (int i = 0; i < g_groupCount; ++i) {
+        if (g_groups[i] == gid) {
+            return true;
+        }
+    }
+    return false;
 }
 
 } // namespace uk::vfs

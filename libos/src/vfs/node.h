@@ -155,4 +155,14 @@ protected:
 // and write anything, and execute what has any execute bit (or is a directory).
 long permission(const Node* node, int mask, const Cred& cred);
 
+// Supplementary group ids: one list for every process (new processes inherit it, and only
+// a process whose effective uid is 0 may change it, see setgroups(2)). Kept sorted.
+int groupCount();
+const uint32_t* groupList();
+// Replaces the list with `ids` (from new[], owned from now on; nullptr when count is 0),
+// sorting it as Linux does, and frees the previous one.
+void setGroups(uint32_t* ids, int count);
+// Is `gid` the file-system group of `cred` or a supplementary group?
+bool inGroup(const Cred& cred, uint32_t gid);
+
 } // namespace uk::vfs

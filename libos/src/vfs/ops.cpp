@@ -458,8 +458,13 @@ long accessAt(Context& ctx, int dirfd, const char* path, int mode, uint32_t flag
     if (mode == kFOk) {
         return 0;
     }
-    // Real and effective IDs are the same here, so AT_EACCESS changes nothing.
-    return permission(node.get(), mode, ctx.cred);
+    // access(2) asks about the real ids, AT_EACCESS about the effective (file-system) ones.
+    Cred who = ctx.cred;
+    if (!(flags & kAtEaccess)) {
+        who.uid = who.ruid;
+        who.gid = who.rgid;
+    }
+    return permission(node.get(), mode, who);
 }
 
 long chmodNode(Context& ctx, Node* node, uint32_t mode) {
@@ -478,7 +483,7 @@ long chownNode(Context& ctx, Node* node, uint32_t uid, uint32_t gid) {
         if (uid != ~0u && uid != node->uid()) {
             return -EPERM;
         }
-        if (gid != ~0u && (node->uid() != ctx.cred.uid || gid != ctx.cred.gid)) {
+        if (gid != ~0u && (node->uid() != ctx.cred.uid || !inGroup(ctx.cred, gid))) {
             return -EPERM;
         }
     }

@@ -158,11 +158,17 @@ bool statusText(Text* out, void*) {
     uint64_t blocked = t != nullptr ? t->sigMask : 0;
     uint64_t pending = t != nullptr ? signals::pendingSet(t) : 0;
     int cpus = machine::cpuCount();
+    const Cred& c = current().cred;
     out->appendf("Name:\t%.15s\nUmask:\t%04o\nState:\tR (running)\nTgid:\t%d\nNgid:\t0\n"
-                 "Pid:\t%d\nPPid:\t0\nTracerPid:\t0\nUid:\t0\t0\t0\t0\nGid:\t0\t0\t0\t0\n"
-                 "FDSize:\t%d\nGroups:\t\nNStgid:\t%d\nNSpid:\t%d\nNSpgid:\t%d\nNSsid:\t%d\n",
-                 programName(), current().umask, app::kPid, app::kPid, FdTable::kLimit, app::kPid,
-                 app::kPid, app::kPid, app::kPid);
+                 "Pid:\t%d\nPPid:\t0\nTracerPid:\t0\nUid:\t%u\t%u\t%u\t%u\n"
+                 "Gid:\t%u\t%u\t%u\t%u\nFDSize:\t%d\nGroups:\t",
+                 programName(), current().umask, app::kPid, app::kPid, c.ruid, c.euid, c.suid,
+                 c.uid, c.rgid, c.egid, c.sgid, c.gid, FdTable::kLimit);
+    for (int i = 0; i < groupCount(); ++i) {
+        out->appendf("%u ", groupList()[i]);
+    }
+    out->appendf("\nNStgid:\t%d\nNSpid:\t%d\nNSpgid:\t%d\nNSsid:\t%d\n", app::kPid, app::kPid,
+                 app::kPid, app::kPid);
     out->appendf("VmPeak:\t%8lu kB\nVmSize:\t%8lu kB\nVmLck:\t       0 kB\nVmPin:\t       0 kB\n"
                  "VmHWM:\t%8lu kB\nVmRSS:\t%8lu kB\nRssAnon:\t%8lu kB\nRssFile:\t       0 kB\n"
                  "RssShmem:\t       0 kB\nVmData:\t%8lu kB\nVmStk:\t%8lu kB\nVmExe:\t%8lu kB\n"
@@ -172,8 +178,12 @@ bool statusText(Text* out, void*) {
                  "SigIgn:\t%016lx\nSigCgt:\t%016lx\n",
                  sched::threadCount(), 4096, pending, 0ul, blocked, maskOf(signals::kSigIgn),
                  caughtMask());
-    out->appendf("CapInh:\t0000000000000000\nCapPrm:\t000001ffffffffff\n"
-                 "CapEff:\t000001ffffffffff\nCapBnd:\t000001ffffffffff\n"
+    // Capabilities follow the ids (see syscalls/creds.cpp).
+    bool permitted = c.ruid == 0 || c.euid == 0 || c.suid == 0;
+    out->appendf("CapInh:\t0000000000000000\nCapPrm:\t%s\nCapEff:\t%s\n",
+                 permitted ? "000001ffffffffff" : "0000000000000000",
+                 c.euid == 0 ? "000001ffffffffff" : "0000000000000000");
+    out->appendf("CapBnd:\t000001ffffffffff\n"
                  "CapAmb:\t0000000000000000\nNoNewPrivs:\t0\nSeccomp:\t0\n"
                  "Cpus_allowed:\t%x\nCpus_allowed_list:\t0-%d\nMems_allowed:\t1\n"
                  "Mems_allowed_list:\t0\nvoluntary_ctxt_switches:\t0\n"

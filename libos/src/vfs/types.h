@@ -94,10 +94,20 @@ struct Timespec {
     int64_t nsec = 0;
 };
 
-// Who is asking. There is one user today (root), but permission checks are written for any.
+// Who is asking: a process's user and group ids (root's unless the image's User record or
+// uk.user says otherwise, or a set*id call changed them). Permission checks and the owners
+// of new files use the file-system ids, `uid` and `gid`; getuid() and friends report the
+// real, effective and saved ones. A file owner is a Cred with only `uid` and `gid` set.
 struct Cred {
-    uint32_t uid = 0;
-    uint32_t gid = 0;
+    uint32_t uid = 0; // file-system user id (follows the effective one, see setfsuid(2))
+    uint32_t gid = 0; // file-system group id
+    uint32_t ruid = 0, euid = 0, suid = 0;
+    uint32_t rgid = 0, egid = 0, sgid = 0;
+
+    // Every id of a process started as uid:gid.
+    static constexpr Cred of(uint32_t uid, uint32_t gid) {
+        return Cred{uid, gid, uid, uid, uid, gid, gid, gid};
+    }
 };
 
 // What stat(2) and statx(2) report, independent of either ABI struct.

@@ -502,8 +502,11 @@ static void test_xattr_prctl_misc(void) {
     check(prctl(12345) == -1 && errno == EINVAL, "prctl-unknown", "accepted");
 
     uid_t r, e, s;
+    // Linux's rules: root may drop its effective uid and take it back (the real and saved
+    // uids stay 0); while it is 1000, setuid to an id that is none of the three is refused.
     check(getresuid(&r, &e, &s) == 0 && r == 0 && e == 0 && s == 0 && setuid(0) == 0 &&
-              setuid(1000) == -1 && errno == EPERM,
+              seteuid(1000) == 0 && geteuid() == 1000 && getuid() == 0 && setuid(5) == -1 &&
+              errno == EPERM && seteuid(0) == 0 && geteuid() == 0,
           "credentials", "wrong");
     gid_t groups[4] = {5, 3, 9};
     gid_t back[4];

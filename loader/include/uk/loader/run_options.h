@@ -40,7 +40,11 @@ struct RunOptions {
     // A root file system (cpio newc archive) handed to the guest as its initrd (QEMU -initrd,
     // a PVH module); empty = none (the guest uses the image's embedded one, if any).
     std::filesystem::path initrd;
-    std::vector<std::string> env;  // "NAME=VALUE", in command-line order
+    std::vector<std::string> env; // "NAME=VALUE", in command-line order
+    // --entrypoint: replaces the image's Entrypoint and drops its Cmd (docker run's rule);
+    // "" leaves no entrypoint (ARGS name the program). nullopt: the image's.
+    std::optional<std::string> entrypoint;
+    std::string user;              // --user: "UID" or "UID:GID" (decimal); empty: the image's
     std::vector<std::string> args; // application arguments (after "--")
     std::string qemu = "qemu-system-x86_64";
     bool help = false;

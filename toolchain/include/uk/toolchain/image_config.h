@@ -11,10 +11,15 @@
 namespace uk::toolchain {
 
 struct ImageConfig {
-    std::vector<std::string> entrypoint; // argv[0] first
-    std::vector<std::string> cmd;        // default arguments, replaced by the command line
-    std::vector<std::string> env;        // "NAME=VALUE"
-    std::string workingDir;              // empty: none recorded
+    std::vector<std::string> entrypoint;   // argv[0] first
+    std::vector<std::string> cmd;          // default arguments, replaced by the command line
+    std::vector<std::string> env;          // "NAME=VALUE"
+    std::string workingDir;                // empty: none recorded
+    std::string user;                      // "UID:GID" (or "UID"); empty: none recorded (root)
+    std::vector<std::string> groups;       // supplementary group ids, decimal
+    std::vector<std::string> exposedPorts; // "PORT/PROTO"; informational
+    std::vector<std::string> volumes;      // absolute paths; informational
+    std::vector<std::string> labels;       // "KEY=VALUE"; informational
 };
 
 // Builds a configuration blob record by record. Records keep the order they are added in.
@@ -25,7 +30,8 @@ public:
     // The complete blob: header, then the records, each padded to 8 bytes.
     std::string finish() const;
 
-    // Entrypoint, Cmd, Env and WorkingDir records of `config`, in that order.
+    // The records of `config` in tag order: Entrypoint, Cmd, Env, WorkingDir, User, Group,
+    // ExposedPort, Volume, Label (empty strings for workingDir and user write nothing).
     static std::string encode(const ImageConfig& config);
 
 private:
