@@ -16,6 +16,8 @@ PACKAGES=(
   qemu-system-x86                           # the monitor
   cmake ninja-build doctest-dev             # building and testing uk itself
   zlib1g-dev                                # compressed images (uk build --strip)
+  libarchive-dev libssl-dev libzstd-dev pkg-config nlohmann-json3-dev # uk convert
+  umoci skopeo docker.io                    # tests/integration/convert.sh makes and loads images
   cpio busybox-static                       # bench's Linux baseline; tests/integration/pack.sh
   gcc libc6-dev python3                     # unmodified Linux programs the tests pack and run
 )

@@ -31,6 +31,21 @@ if(NOT ZLIB_FOUND)
   message(FATAL_ERROR "uk: zlib not found (Debian package: zlib1g-dev). Run ./setup.sh.")
 endif()
 
+# uk convert reads image archives (libarchive), their JSON (nlohmann/json), checks sha256
+# digests (OpenSSL's libcrypto) and decompresses gzip (zlib) and zstd (libzstd) layers.
+find_package(LibArchive)
+find_package(OpenSSL COMPONENTS Crypto)
+find_package(nlohmann_json 3 QUIET)
+find_package(PkgConfig)
+if(PkgConfig_FOUND)
+  pkg_check_modules(ZSTD IMPORTED_TARGET libzstd)
+endif()
+if(NOT LibArchive_FOUND OR NOT OpenSSL_FOUND OR NOT nlohmann_json_FOUND OR NOT ZSTD_FOUND)
+  message(FATAL_ERROR "uk: uk convert needs libarchive, OpenSSL, nlohmann/json and zstd "
+                      "(Debian packages: libarchive-dev libssl-dev nlohmann-json3-dev "
+                      "libzstd-dev pkg-config). Run ./setup.sh.")
+endif()
+
 execute_process(COMMAND ${CMAKE_CXX_COMPILER} -print-resource-dir
                 OUTPUT_VARIABLE UK_CLANG_RESOURCE_DIR OUTPUT_STRIP_TRAILING_WHITESPACE)
 uk_require_path(UK_CLANG_RESOURCE_DIR "${UK_CLANG_RESOURCE_DIR}" clang)

@@ -9,8 +9,8 @@
 #include <cstdlib>
 #include <string_view>
 
-#include "command_output.h"
-#include "deferred_signals.h"
+#include <uk/toolchain/command_output.h>
+#include <uk/toolchain/deferred_signals.h>
 
 namespace uk::toolchain {
 

@@ -1,4 +1,4 @@
-#include "command_output.h"
+#include <uk/toolchain/command_output.h>
 
 #include <uk/support/text.h>
 

@@ -1,4 +1,4 @@
-#include "deferred_signals.h"
+#include <uk/toolchain/deferred_signals.h>
 
 namespace uk::toolchain {
 

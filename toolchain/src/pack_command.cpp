@@ -10,8 +10,8 @@
 #include <cstdio>
 #include <cstdlib>
 
-#include "command_output.h"
-#include "deferred_signals.h"
+#include <uk/toolchain/command_output.h>
+#include <uk/toolchain/deferred_signals.h>
 #include "terminal_progress.h"
 
 namespace uk::toolchain {

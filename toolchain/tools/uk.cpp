@@ -6,6 +6,7 @@
 #include <string>
 #include <vector>
 
+#include <uk/converters/commands.h>
 #include <uk/loader/commands.h>
 #include <uk/toolchain/commands.h>
 
@@ -21,6 +22,10 @@ const Command kCommands[] = {
     {"build", "compile C/C++ sources into a bootable unikernel image", uk::toolchain::buildCommand},
     {"pack", "pack a directory tree and a program in it into a bootable image",
      uk::toolchain::packCommand},
+    {"inspect", "show an image's configuration and root file system without booting it",
+     uk::loader::inspectCommand},
+    {"convert", "turn a Docker/OCI image into a unikernel image that runs its programs",
+     uk::converters::convertCommand},
     {"run", "boot an image under QEMU and return the application's exit status",
      uk::loader::runCommand},
 };

@@ -20,8 +20,6 @@ namespace uk::toolchain {
 // The section (image::kInitrdSection) the linker script (platforms/x86_64/uk.ld) places on
 // whole pages between __uk_initrd_start and __uk_initrd_end.
 using image::kInitrdSection;
-// What cpio newc needs; the linker script starts the output section on a page boundary.
-inline constexpr unsigned kInitrdAlignment = 4;
 
 struct PackProgress {
     enum class Phase { Archiving, Linking };
@@ -51,9 +49,6 @@ public:
 
 private:
     void checkInputs() const;
-    void writeInitrdObject(const TreePacker& packer, const std::filesystem::path& object) const;
-    std::filesystem::path writeConfigObject(const std::filesystem::path& tempDir) const;
-    void link(const PackLinkStep& step) const;
     void report(PackProgress::Phase phase, uint64_t done, uint64_t total) const;
 
     Toolchain toolchain_;
