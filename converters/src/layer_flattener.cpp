@@ -309,8 +309,9 @@ uint64_t dataSize(const Inode& inode, bool carriesData) {
 uint64_t LayerFlattener::archiveSize() const {
     uint64_t size = 0;
     for (const Planned& p : plan()) {
-        size += toolchain::CpioWriter::entrySize(p.name.size(),
-                                                 dataSize(*p.node->inode, p.carriesData));
+        const Inode& inode = *p.node->inode;
+        size += toolchain::CpioWriter::entrySize(size, p.name.size(), typeBits(inode.kind),
+                                                 dataSize(inode, p.carriesData));
     }
     return size + toolchain::CpioWriter::trailerSize();
 }

@@ -559,7 +559,11 @@ RootfsSummary summarizeCpio(std::string_view a, std::vector<CpioEntry>* entries)
         if (a[nameAt + nameSize - 1] != '\0') {
             throw CpioFormatError(nameAt, "the name " + quoted(name) + " is not NUL-terminated");
         }
-        if (name.find('\0') != std::string_view::npos) {
+        // NULs may pad the name (uk's writer aligns file data to pages that way); anything
+        // after the first NUL must be one.
+        name = name.substr(0, name.find('\0'));
+        if (a.substr(nameAt + name.size(), nameSize - name.size()).find_first_not_of('\0') !=
+            std::string_view::npos) {
             throw CpioFormatError(nameAt, "the name " + quoted(name) + " has a NUL byte in it");
         }
         // The padding after the name may be missing at the very end (an entry without data,

@@ -147,6 +147,12 @@ ImageInfo ImageProbe::probe(const std::filesystem::path& path) {
             bool xen = nh.n_namesz == 4 && std::memcmp(notes.data() + nameAt, "Xen", 4) == 0;
             if (xen && nh.n_type == kXenElfNotePhys32Entry) {
                 ImageInfo info;
+                for (const auto& load : phdrs) {
+                    if (load.p_type == PT_LOAD && load.p_paddr + load.p_memsz > info.loadEnd &&
+                        load.p_paddr + load.p_memsz >= load.p_paddr) {
+                        info.loadEnd = load.p_paddr + load.p_memsz;
+                    }
+                }
                 if (nh.n_descsz == 4) {
                     uint32_t entry;
                     std::memcpy(&entry, notes.data() + descAt, 4);

@@ -108,9 +108,19 @@ void checkInitrd(const std::filesystem::path& initrd) {
 }
 
 int run(RunOptions options) {
-    ImageProbe::probe(options.image);
+    const ImageInfo image = ImageProbe::probe(options.image);
     checkInitrd(options.initrd);
     applyDefaultMemory(options);
+    // Without room for the image itself the guest never starts, and QEMU only says that it
+    // reset: say why instead.
+    constexpr uint64_t kMiB = 1024 * 1024;
+    const uint64_t neededMiB = (image.loadEnd + kMiB - 1) / kMiB;
+    if (options.memoryMiB < neededMiB) {
+        throw Error(options.image.string() + " fills guest memory up to " +
+                    std::to_string(neededMiB) + " MiB; --mem " + std::to_string(options.memoryMiB) +
+                    "M cannot hold it (give it at least " + std::to_string(neededMiB) +
+                    "M, more for what the program needs)");
+    }
     if (options.printCommand) {
         // auto stays auto: the script may run on another host.
         QemuCommandBuilder builder(options, options.accel);

@@ -5,6 +5,7 @@
 #include <doctest/doctest.h>
 
 #include <cstdio>
+#include <cstdlib>
 #include <cstring>
 
 using namespace uk::vfs;
@@ -248,4 +249,50 @@ TEST_CASE("cpio: unpack errors name the entry and stop") {
     root.add(".", kIfReg | 0644).trailer();
     Fs fs2;
     CHECK(unpack(fs2, root.bytes) == "entry 0 (.): the root can only be a directory: File exists");
+}
+
+TEST_CASE("cpio: NULs may pad a name; anything after them may not") {
+    // "ab" padded to a 4-byte namesize: the name is "ab" (uk's writer pads names so that
+    // file data starts on a page boundary).
+    Archive a;
+    a.add("ab", kIfReg | 0644, "data").trailer();
+    std::string padded = a.bytes;
+    std::memcpy(&padded[6 + 8 * 11], "00000004", 8); // namesize 4: "ab\0\0"
+    Fs fs;
+    CHECK(unpack(fs, padded) == "");
+    CHECK(fs.read("/ab") == "data");
+    std::string bad = padded;
+    bad[110 + 1] = '\0';
+    bad[110 + 2] = 'x'; // "a\0x\0"
+    CHECK(readerError(bad).find("NUL byte inside the name") != std::string::npos);
+    std::string empty = padded;
+    empty[110] = '\0'; // "\0b\0\0"
+    CHECK(readerError(empty) != "");
+}
+
+TEST_CASE("cpio: permanent archives lend their page-aligned file data") {
+    // A 2.5-page file whose data starts on a page boundary of a page-aligned buffer.
+    Archive a;
+    std::string data(2 * 4096 + 2048, 'z');
+    a.add("f", kIfReg | 0644, data).trailer();
+    const size_t dataAt = 112; // 110 + "f\0", padded to 4
+    // Shift the data to offset 4096 by growing namesize with NULs.
+    std::string bytes = a.bytes.substr(0, 110) + std::string("f") + std::string(4096 - 111, '\0') +
+                        a.bytes.substr(dataAt);
+    char ns[9];
+    std::snprintf(ns, sizeof ns, "%08X", 4096u - 110u);
+    std::memcpy(&bytes[6 + 8 * 11], ns, 8);
+    auto* buffer =
+        static_cast<char*>(std::aligned_alloc(4096, (bytes.size() + 4095) / 4096 * 4096));
+    REQUIRE(buffer != nullptr);
+    std::memcpy(buffer, bytes.data(), bytes.size());
+    Fs fs;
+    UnpackStats s;
+    Text err;
+    REQUIRE(unpackCpio(fs.ctx, buffer, bytes.size(), &s, &err, true) == 0);
+    CHECK(fs.read("/f") == data);
+    CHECK(fs.write("/f", "new") == 3); // O_TRUNC and a write: the archive stays as it was
+    CHECK(fs.read("/f") == "new");
+    CHECK(std::string(buffer + 4096, data.size()) == data);
+    std::free(buffer);
 }

@@ -3,10 +3,12 @@
 #include "libos_vfs_fixture.h"
 #include "vfs/env.h"
 #include "vfs/page_tree.h"
+#include "vfs/ramfs.h"
 
 #include <doctest/doctest.h>
 
 #include <algorithm>
+#include <cstdlib>
 #include <cstring>
 #include <set>
 
@@ -453,4 +455,52 @@ TEST_CASE("page tree: sparse insertion, ordered walk, removal") {
     CHECK_FALSE(t.insert(1ull << 42, reinterpret_cast<void*>(1)));
     t.forEach(0, ~0ull, [](uint64_t, void*& p) { p = nullptr; });
     CHECK(t.count() == 0);
+}
+
+TEST_CASE("ramfs: permanent data is used in place until written") {
+    Fs fs;
+    // 3.5 pages, page-aligned, as a file's data sits in the image's initrd.
+    const size_t size = 3 * kPageSize + kPageSize / 2;
+    auto* data = static_cast<char*>(std::aligned_alloc(kPageSize, 4 * kPageSize));
+    REQUIRE(data != nullptr);
+    for (size_t i = 0; i < 4 * kPageSize; ++i) {
+        data[i] = static_cast<char>('a' + i % 23);
+    }
+    const std::string original(data, size);
+    REQUIRE(fs.write("/f", "") == 0);
+    Ref<File> f;
+    REQUIRE(openAt(fs.ctx, kAtFdCwd, "/f", kORdwr, 0, &f) == 0);
+    auto* file = static_cast<RamFile*>(f->node());
+    REQUIRE(file->setPermanentData(data, size) == 0);
+    CHECK(fs.read("/f") == original);
+    // The whole pages are the archive's own; the partial last one is a zero-padded copy.
+    CHECK(file->size() == size);
+    char page[kPageSize];
+    file->copyPage(3, page);
+    CHECK(std::string(page, kPageSize / 2) == original.substr(3 * kPageSize));
+    CHECK(std::all_of(page + kPageSize / 2, page + kPageSize, [](char c) { return c == 0; }));
+
+    // Writing gives the file its own copy; the archive never changes.
+    REQUIRE(file->writeAt("XYZ", 3, kPageSize + 10) == 3);
+    std::string expected = original;
+    expected.replace(kPageSize + 10, 3, "XYZ");
+    CHECK(fs.read("/f") == expected);
+    CHECK(std::string(data, size) == original);
+    // A shared mapping's page is the file's own too.
+    void* shared = file->pageForSharing(0);
+    CHECK(shared != data);
+    CHECK(std::memcmp(shared, data, kPageSize) == 0);
+    // Truncating into a borrowed page zeroes its tail in a copy; growing reads zeros.
+    REQUIRE(file->truncate(2 * kPageSize + 100) == 0);
+    REQUIRE(file->truncate(3 * kPageSize) == 0);
+    expected = expected.substr(0, 2 * kPageSize + 100) + std::string(kPageSize - 100, '\0');
+    CHECK(fs.read("/f") == expected);
+    CHECK(std::string(data, size) == original);
+    // Unaligned or short data is copied as before.
+    REQUIRE(file->setPermanentData(data + 8, 100) == 0);
+    CHECK(fs.read("/f") == std::string(data + 8, 100));
+    f = nullptr;
+    REQUIRE(unlinkAt(fs.ctx, kAtFdCwd, "/f", 0) == 0); // frees only the file's own pages
+    CHECK(std::string(data, size) == original);
+    std::free(data);
 }

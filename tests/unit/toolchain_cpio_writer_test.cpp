@@ -2,6 +2,8 @@
 // sinks it writes through.
 #include <doctest/doctest.h>
 
+#include <cstdio>
+
 #include <uk/support/error.h>
 #include <uk/support/fs.h>
 #include <uk/toolchain/byte_sink.h>
@@ -86,7 +88,7 @@ TEST_CASE("cpio: a regular file's entry, byte for byte") {
                             "\0\0\0"; // data padded to 4
     CHECK(archive == std::string(expected, sizeof expected - 1));
     CHECK(archive.size() == 128);
-    CHECK(CpioWriter::entrySize(6, 5) == 128);
+    CHECK(CpioWriter::entrySize(0, 6, 0100644, 5) == 128);
 }
 
 TEST_CASE("cpio: device nodes keep their device number; the trailer ends the archive") {
@@ -120,7 +122,7 @@ TEST_CASE("cpio: every name and data length pads to 4 bytes from the archive's s
                 w.addEntry(h, data);
                 w.addEntry(h, data);
             });
-            const uint64_t entry = CpioWriter::entrySize(nameLength, dataSize);
+            const uint64_t entry = CpioWriter::entrySize(0, nameLength, 0100644, dataSize);
             CAPTURE(nameLength);
             CAPTURE(dataSize);
             REQUIRE(archive.size() == 2 * entry);
@@ -248,4 +250,40 @@ TEST_CASE("data objects: a streamed object equals the one built in memory") {
     std::memcpy(&data, huge.data() + ehdr.e_shoff + sizeof(Elf64_Shdr), sizeof data);
     CHECK(data.sh_size == uint64_t{5} << 32);
     CHECK(data.sh_offset % 16 == 0);
+}
+
+TEST_CASE("cpio: the data of files of a page or more starts on a page boundary") {
+    const std::string big(5000, 'b');
+    const CpioHeader small{.name = "a", .mode = 0100644, .fileSize = 3};
+    const CpioHeader file{.name = "usr/lib/big.so", .mode = 0100755, .fileSize = 5000};
+    const CpioHeader dir{.name = "usr", .mode = 040755};
+    const std::string archive = archiveOf([&](CpioWriter& w) {
+        w.addEntry(small, "abc");
+        w.addEntry(dir);
+        w.addEntry(file, big);
+        w.finish();
+    });
+    const uint64_t first = CpioWriter::entrySize(0, 1, 0100644, 3);
+    const uint64_t second = CpioWriter::entrySize(first, 3, 040755, 0);
+    const uint64_t third = CpioWriter::entrySize(first + second, file.name.size(), 0100755, 5000);
+    CHECK(archive.size() == first + second + third + CpioWriter::trailerSize());
+    CHECK(archive.substr(4096, 5000) == big);
+    // namesize covers the name, its NUL and the NUL padding up to the boundary.
+    const uint64_t at = first + second;
+    const uint32_t nameSize = CpioWriter::nameSizeAt(at, file.name.size(), 0100755, 5000);
+    CHECK(at + 110 + nameSize == 4096);
+    CHECK(archive.substr(at + 94, 8) == [&] {
+        char hex[9];
+        std::snprintf(hex, sizeof hex, "%08X", nameSize);
+        return std::string(hex);
+    }());
+    CHECK(archive.substr(at + 110, file.name.size() + 1) == file.name + std::string(1, '\0'));
+    for (size_t i = at + 110 + file.name.size(); i < 4096; ++i) {
+        CHECK(archive[i] == '\0');
+    }
+    // A name too long to pad within 4096 bytes stays where it is; so do symlinks and
+    // directories, and files under a page.
+    CHECK(CpioWriter::nameSizeAt(0, 4000, 0100644, 1 << 20) == 4001);
+    CHECK(CpioWriter::nameSizeAt(0, 3, 0120777, 5000) == 4);
+    CHECK(CpioWriter::nameSizeAt(0, 3, 0100644, 4095) == 4);
 }

@@ -21,8 +21,26 @@ void appendHex(std::string& out, uint32_t value) {
 
 } // namespace
 
-uint64_t CpioWriter::entrySize(size_t nameLength, uint64_t dataSize) {
-    return align4(kHeaderSize + nameLength + 1) + align4(dataSize);
+uint32_t CpioWriter::nameSizeAt(uint64_t offset, size_t nameLength, uint32_t mode,
+                                uint64_t dataSize) {
+    uint64_t nameSize = nameLength + 1;
+    if ((mode & 0170000) == 0100000 && dataSize >= kDataAlignment) {
+        // The smallest namesize >= nameLength + 1 after which the data (at the next multiple
+        // of 4) starts on a kDataAlignment boundary.
+        uint64_t dataAt = align4(offset + kHeaderSize + nameSize);
+        uint64_t aligned = (dataAt + kDataAlignment - 1) / kDataAlignment * kDataAlignment;
+        uint64_t padded = aligned - offset - kHeaderSize;
+        if (padded <= kMaxNameSize) {
+            nameSize = padded;
+        }
+    }
+    return static_cast<uint32_t>(nameSize);
+}
+
+uint64_t CpioWriter::entrySize(uint64_t offset, size_t nameLength, uint32_t mode,
+                               uint64_t dataSize) {
+    return align4(offset + kHeaderSize + nameSizeAt(offset, nameLength, mode, dataSize)) - offset +
+           align4(dataSize);
 }
 
 void CpioWriter::write(std::string_view bytes) {
@@ -50,16 +68,16 @@ void CpioWriter::beginEntry(const CpioHeader& h) {
                     std::to_string(h.name.size()) + " bytes, at most " +
                     std::to_string(kMaxNameSize - 1) + ")");
     }
+    const uint32_t nameSize = nameSizeAt(offset_, h.name.size(), h.mode, h.fileSize);
     std::string header;
-    header.reserve(kHeaderSize + h.name.size() + 1);
+    header.reserve(kHeaderSize + nameSize);
     header += "070701";
-    for (uint32_t field :
-         {h.ino, h.mode, h.uid, h.gid, h.nlink, h.mtime, h.fileSize, h.devMajor, h.devMinor,
-          h.rdevMajor, h.rdevMinor, static_cast<uint32_t>(h.name.size() + 1), uint32_t{0}}) {
+    for (uint32_t field : {h.ino, h.mode, h.uid, h.gid, h.nlink, h.mtime, h.fileSize, h.devMajor,
+                           h.devMinor, h.rdevMajor, h.rdevMinor, nameSize, uint32_t{0}}) {
         appendHex(header, field);
     }
     header += h.name;
-    header.push_back('\0');
+    header.append(nameSize - h.name.size(), '\0');
     write(header);
     pad();
     dataLeft_ = h.fileSize;

@@ -252,10 +252,11 @@ uint64_t TreePacker::dataSize(const Entry& entry) const {
 }
 
 void TreePacker::finishPlan() {
-    archiveSize_ = CpioWriter::trailerSize();
+    archiveSize_ = 0;
     for (const Entry& entry : entries_) {
         const uint64_t data = dataSize(entry);
-        archiveSize_ += CpioWriter::entrySize(entry.name.size(), data);
+        archiveSize_ +=
+            CpioWriter::entrySize(archiveSize_, entry.name.size(), entry.st.st_mode, data);
         ++stats_.entries;
         stats_.dataBytes += data;
         switch (entry.st.st_mode & S_IFMT) {
@@ -273,6 +274,7 @@ void TreePacker::finishPlan() {
             break;
         }
     }
+    archiveSize_ += CpioWriter::trailerSize();
 }
 
 void TreePacker::write(ByteSink& sink) const {

@@ -128,9 +128,16 @@ CpioReader::Result CpioReader::next(CpioEntry* out) {
             return fail(nullptr, "name is not NUL-terminated");
         }
         e.name = name;
-        e.nameLen = nameSize - 1;
-        if (__builtin_strlen(name) != e.nameLen) {
-            return fail(&e, "NUL byte inside the name");
+        e.nameLen = __builtin_strlen(name);
+        // NUL bytes may follow the name inside namesize (uk's writer pads names so that file
+        // data starts on a page boundary); anything else after a NUL is a corrupt name.
+        for (size_t i = e.nameLen; i < nameSize; ++i) {
+            if (name[i] != 0) {
+                return fail(&e, "NUL byte inside the name");
+            }
+        }
+        if (e.nameLen == 0) {
+            return fail(&e, "empty name");
         }
         size_t dataPos = align4(pos_ + kHeaderSize + nameSize);
         if (dataPos > size_ || size_ - dataPos < e.size) {
@@ -197,8 +204,8 @@ struct LinkKey {
 
 class Unpacker {
 public:
-    Unpacker(Context& ctx, UnpackStats* stats, Text* error)
-        : ctx_(ctx), stats_(stats), error_(error) {}
+    Unpacker(Context& ctx, UnpackStats* stats, Text* error, bool permanent)
+        : ctx_(ctx), stats_(stats), error_(error), permanent_(permanent) {}
     ~Unpacker() {
         for (size_t i = 0; i < linkCount_; ++i) {
             links_[i].node->unref();
@@ -230,6 +237,7 @@ private:
     Context& ctx_;
     UnpackStats* stats_;
     Text* error_;
+    bool permanent_;
     LinkKey* links_ = nullptr;
     size_t linkCount_ = 0, linkCap_ = 0;
     DirTime* dirs_ = nullptr;
@@ -456,12 +464,18 @@ long Unpacker::entry(const CpioEntry& e) {
     switch (type) {
     case kIfReg:
         if (e.size > 0) {
-            if (long r = node->truncate(0); r < 0) {
-                return fail(e, r, "writing its data");
-            }
-            long r = node->writeAt(e.data, e.size, 0);
-            if (r < 0 || static_cast<uint64_t>(r) != e.size) {
-                return fail(e, r < 0 ? r : -ENOSPC, "writing its data");
+            if (permanent_) {
+                if (long r = node->setPermanentData(e.data, e.size); r < 0) {
+                    return fail(e, r, "writing its data");
+                }
+            } else {
+                if (long r = node->truncate(0); r < 0) {
+                    return fail(e, r, "writing its data");
+                }
+                long r = node->writeAt(e.data, e.size, 0);
+                if (r < 0 || static_cast<uint64_t>(r) != e.size) {
+                    return fail(e, r < 0 ? r : -ENOSPC, "writing its data");
+                }
             }
             stats_->bytes += e.size;
         }
@@ -496,9 +510,10 @@ void Unpacker::finish() {
     }
 }
 
-long unpackCpio(Context& ctx, const void* data, size_t size, UnpackStats* stats, Text* error) {
+long unpackCpio(Context& ctx, const void* data, size_t size, UnpackStats* stats, Text* error,
+                bool permanentData) {
     CpioReader reader(data, size);
-    Unpacker u(ctx, stats, error);
+    Unpacker u(ctx, stats, error, permanentData);
     CpioEntry e;
     for (;;) {
         switch (reader.next(&e)) {

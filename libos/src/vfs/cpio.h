@@ -60,8 +60,11 @@ struct UnpackStats {
 // replace earlier ones, missing parent directories are created, hard links (entries with
 // the same inode and nlink > 1) share one file whichever entry carries the data, and
 // directory times are applied last. File data is copied once, straight from the archive
-// into the file's pages. On error returns -errno and puts the reason, naming the entry,
-// in `error`.
-long unpackCpio(Context& ctx, const void* data, size_t size, UnpackStats* stats, Text* error);
+// into the file's pages; with `permanentData` (an archive that stays in memory, unchanged,
+// for good: the image's own initrd) files use its page-aligned pages in place instead
+// (Node::setPermanentData) until they are written. On error returns -errno and puts the
+// reason, naming the entry, in `error`.
+long unpackCpio(Context& ctx, const void* data, size_t size, UnpackStats* stats, Text* error,
+                bool permanentData = false);
 
 } // namespace uk::vfs

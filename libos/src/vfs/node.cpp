@@ -211,4 +211,15 @@ bool inGroup(const Cred& cred, uint32_t gid) {
     return false;
 }
 
+long Node::setPermanentData(const void* data, uint64_t size) {
+    if (long r = truncate(0); r < 0) {
+        return r;
+    }
+    if (size == 0) {
+        return 0;
+    }
+    long r = writeAt(data, size, 0);
+    return r < 0 ? r : static_cast<uint64_t>(r) == size ? 0 : -ENOSPC;
+}
+
 } // namespace uk::vfs

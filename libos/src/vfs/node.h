@@ -128,6 +128,10 @@ public:
     virtual long writeAt(const void* buf, size_t size, uint64_t offset);
     virtual long truncate(uint64_t size);
     virtual long allocate(uint64_t offset, uint64_t length);
+    // Makes `data` (`size` bytes) the file's whole contents. `data` stays valid and unchanged
+    // for as long as the system runs (the image's initrd), so a file system may use its
+    // page-aligned pages in place until they are written. Default: truncate and writeAt.
+    virtual long setPermanentData(const void* data, uint64_t size);
     // What an mmap of this node maps, with no reference held yet (the address space holds
     // it); `path` is what /proc/self/maps shows. -ENODEV if it cannot be mapped, -ENOMEM.
     virtual long mapping(bool shared, const char* path, mm::VmaBacking** out) { return -ENODEV; }

@@ -62,4 +62,11 @@ bool PageTree::insert(uint64_t index, void* page) {
     return true;
 }
 
+void PageTree::replace(uint64_t index, void* page) {
+    void** at = slot(index);
+    if (at != nullptr && *at != nullptr) {
+        *at = page;
+    }
+}
+
 } // namespace uk::vfs

@@ -27,6 +27,8 @@ public:
     // Puts `page` at `index` (which must be absent). False when memory for interior nodes
     // is exhausted or the index is out of range.
     bool insert(uint64_t index, void* page);
+    // Puts `page` in place of the page at `index` (which must be present).
+    void replace(uint64_t index, void* page);
 
     // Calls fn(index, page) for each present page with first <= index < end, in order.
     // fn may set `page` to nullptr to remove it from the tree (and then frees it itself).

@@ -12,6 +12,25 @@ uint64_t pageOf(uint64_t offset) {
     return offset / kPageSize;
 }
 
+// A file's page may be borrowed: a page of the image's initrd used in place
+// (setPermanentData), marked by the low bit of its pointer. It is read like any other page,
+// never written and never freed; writing to it first gives the file its own copy.
+constexpr uintptr_t kBorrowed = 1;
+
+bool isBorrowed(const void* page) {
+    return (reinterpret_cast<uintptr_t>(page) & kBorrowed) != 0;
+}
+
+char* bytesOf(const void* page) {
+    return reinterpret_cast<char*>(reinterpret_cast<uintptr_t>(page) & ~kBorrowed);
+}
+
+void releasePage(void* page) {
+    if (!isBorrowed(page)) {
+        freePage(page);
+    }
+}
+
 // Every node type of a ramfs can have its link count changed by its directory.
 void adjustLinks(Node* n, int delta);
 
@@ -550,9 +569,52 @@ long RamDir::readdir(uint64_t* cookie, DirSink& sink) {
 
 RamFile::~RamFile() {
     pages_.forEach(0, ~uint64_t{0}, [](uint64_t, void*& page) {
-        freePage(page);
+        releasePage(page);
         page = nullptr;
     });
+}
+
+void* RamFile::ownPage(uint64_t index, void* page) {
+    if (!isBorrowed(page)) {
+        return page;
+    }
+    void* own = allocPage();
+    if (own == nullptr) {
+        return nullptr;
+    }
+    __builtin_memcpy(own, bytesOf(page), kPageSize);
+    pages_.replace(index, own);
+    return own;
+}
+
+long RamFile::setPermanentData(const void* data, uint64_t size) {
+    if (size < kPageSize || reinterpret_cast<uintptr_t>(data) % kPageSize != 0 || sharedMaps_ > 0 ||
+        size > kMaxFileSize) {
+        return Node::setPermanentData(data, size);
+    }
+    if (long r = truncate(0); r < 0) {
+        return r;
+    }
+    const uint64_t whole = size / kPageSize;
+    for (uint64_t i = 0; i < whole; ++i) {
+        const uintptr_t at = reinterpret_cast<uintptr_t>(data) + i * kPageSize;
+        if (!pages_.insert(i, reinterpret_cast<void*>(at | kBorrowed))) {
+            return -ENOMEM;
+        }
+    }
+    // The last, partial page is copied: what lies past the end of file in the archive (the
+    // next entry's header) must read as zeros through a mapping.
+    if (const uint64_t tail = size % kPageSize; tail != 0) {
+        void* page = allocZeroedPage();
+        if (page == nullptr || !pages_.insert(whole, page)) {
+            freePage(page);
+            return -ENOMEM;
+        }
+        __builtin_memcpy(page, static_cast<const char*>(data) + whole * kPageSize, tail);
+    }
+    size_ = size;
+    touchMtime();
+    return 0;
 }
 
 long RamFile::readAt(void* buf, size_t size, uint64_t offset) {
@@ -573,7 +635,7 @@ long RamFile::readAt(void* buf, size_t size, uint64_t offset) {
         }
         const void* page = pages_.get(pageOf(at));
         if (page != nullptr) {
-            __builtin_memcpy(out + done, static_cast<const char*>(page) + inPage, n);
+            __builtin_memcpy(out + done, bytesOf(page) + inPage, n);
         } else {
             __builtin_memset(out + done, 0, n);
         }
@@ -582,16 +644,31 @@ long RamFile::readAt(void* buf, size_t size, uint64_t offset) {
     return static_cast<long>(done);
 }
 
-void RamFile::zeroRange(uint64_t from, uint64_t to) {
+bool RamFile::zeroRange(uint64_t from, uint64_t to) {
     if (from >= to) {
-        return;
+        return true;
     }
+    bool ok = true;
     pages_.forEach(pageOf(from), pageOf(to - 1) + 1, [&](uint64_t index, void*& page) {
         uint64_t start = index * kPageSize;
         uint64_t lo = from > start ? from - start : 0;
         uint64_t hi = to < start + kPageSize ? to - start : kPageSize;
+        if (isBorrowed(page)) {
+            if (lo == 0 && hi == kPageSize) {
+                page = nullptr; // a hole reads as zeros
+                return;
+            }
+            void* own = allocPage();
+            if (own == nullptr) {
+                ok = false;
+                return;
+            }
+            __builtin_memcpy(own, bytesOf(page), kPageSize);
+            page = own;
+        }
         __builtin_memset(static_cast<char*>(page) + lo, 0, hi - lo);
     });
+    return ok;
 }
 
 long RamFile::writeAt(const void* buf, size_t size, uint64_t offset) {
@@ -601,8 +678,8 @@ long RamFile::writeAt(const void* buf, size_t size, uint64_t offset) {
         }
         size = kMaxFileSize - offset;
     }
-    if (offset > size_) {
-        zeroRange(size_, offset);
+    if (offset > size_ && !zeroRange(size_, offset)) {
+        return -ENOSPC;
     }
     auto* in = static_cast<const char*>(buf);
     size_t done = 0;
@@ -621,6 +698,8 @@ long RamFile::writeAt(const void* buf, size_t size, uint64_t offset) {
                 freePage(page);
                 break;
             }
+        } else if (page = ownPage(index, page); page == nullptr) {
+            break;
         }
         __builtin_memcpy(static_cast<char*>(page) + inPage, in + done, n);
         done += n;
@@ -641,7 +720,7 @@ void RamFile::trimPages() {
     }
     uint64_t keep = (size_ + kPageSize - 1) / kPageSize;
     pages_.forEach(keep, ~uint64_t{0}, [](uint64_t, void*& page) {
-        freePage(page);
+        releasePage(page);
         page = nullptr;
     });
 }
@@ -651,11 +730,15 @@ long RamFile::truncate(uint64_t size) {
         return -EFBIG;
     }
     if (size < size_) {
-        zeroRange(size, size_);
+        if (!zeroRange(size, size_)) {
+            return -ENOMEM;
+        }
         size_ = size;
         trimPages();
     } else if (size > size_) {
-        zeroRange(size_, size);
+        if (!zeroRange(size_, size)) {
+            return -ENOMEM;
+        }
         size_ = size;
     }
     touchMtime();
@@ -680,7 +763,9 @@ long RamFile::allocate(uint64_t offset, uint64_t length) {
         }
     }
     if (end > size_) {
-        zeroRange(size_, end);
+        if (!zeroRange(size_, end)) {
+            return -ENOSPC;
+        }
         size_ = end;
     }
     touchCtime();
@@ -689,12 +774,13 @@ long RamFile::allocate(uint64_t offset, uint64_t length) {
 
 void* RamFile::pageForSharing(uint64_t index) {
     void* page = pages_.get(index);
-    if (page == nullptr) {
-        page = allocZeroedPage();
-        if (page != nullptr && !pages_.insert(index, page)) {
-            freePage(page);
-            page = nullptr;
-        }
+    if (page != nullptr) {
+        return ownPage(index, page); // a shared mapping may write to it
+    }
+    page = allocZeroedPage();
+    if (page != nullptr && !pages_.insert(index, page)) {
+        freePage(page);
+        page = nullptr;
     }
     return page;
 }
@@ -704,7 +790,7 @@ void RamFile::copyPage(uint64_t index, void* dst) const {
     uint64_t start = index * kPageSize;
     size_t valid = size_ > start ? (size_ - start < kPageSize ? size_ - start : kPageSize) : 0;
     if (page != nullptr && valid > 0) {
-        __builtin_memcpy(dst, page, valid);
+        __builtin_memcpy(dst, bytesOf(page), valid);
     } else {
         valid = 0;
     }
@@ -714,7 +800,8 @@ void RamFile::copyPage(uint64_t index, void* dst) const {
 void RamFile::unmapShared() {
     if (sharedMaps_ > 0 && --sharedMaps_ == 0) {
         // What a mapping wrote past the end of file must not reappear if the file grows.
-        zeroRange(size_, (size_ + kPageSize - 1) / kPageSize * kPageSize);
+        // (Pages a mapping wrote are the file's own, so this needs no memory.)
+        (void)zeroRange(size_, (size_ + kPageSize - 1) / kPageSize * kPageSize);
         trimPages();
     }
 }

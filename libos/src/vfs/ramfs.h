@@ -42,6 +42,7 @@ public:
     long truncate(uint64_t size) override;
     long allocate(uint64_t offset, uint64_t length) override;
     long mapping(bool shared, const char* path, mm::VmaBacking** out) override;
+    long setPermanentData(const void* data, uint64_t size) override;
 
     // For mappings: page `index` (allocated and zeroed if absent; nullptr when memory is
     // exhausted), and a copy of it.
@@ -62,8 +63,11 @@ protected:
 
 private:
     // Zeroes [from, to) where pages exist (bytes past the end of file must read as zeros
-    // once the file grows over them).
-    void zeroRange(uint64_t from, uint64_t to);
+    // once the file grows over them). False when a borrowed page could not be copied.
+    bool zeroRange(uint64_t from, uint64_t to);
+    // The file's own copy of `page` (at `index`) if it is borrowed, else `page`; nullptr
+    // when memory is exhausted.
+    void* ownPage(uint64_t index, void* page);
     // Frees pages wholly at or after `size` unless a shared mapping may still use them.
     void trimPages();
 

@@ -101,7 +101,9 @@ void unpackInitrd(const arch::BootInfo& boot, Context& ctx) {
     uint64_t t0 = clock::monotonicNs();
     uint32_t savedUmask = ctx.umask;
     ctx.umask = 0;
-    long r = unpackCpio(ctx, data, size, &stats, &error);
+    // The image's own archive stays in memory for good: its files use its pages in place.
+    // A module's pages go back to the allocator afterwards, so its files get copies.
+    long r = unpackCpio(ctx, data, size, &stats, &error, boot.moduleCount == 0);
     ctx.umask = savedUmask;
     if (r < 0) {
         log::notice("initrd: %s is not a valid cpio (newc) archive: %s", from,

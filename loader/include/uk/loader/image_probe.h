@@ -12,6 +12,7 @@ inline constexpr uint32_t kXenElfNotePhys32Entry = 18;
 
 struct ImageInfo {
     uint64_t pvhEntry = 0; // physical address of the 32-bit entry point
+    uint64_t loadEnd = 0;  // the highest physical address a PT_LOAD occupies (memsz), + 1
 };
 
 class ImageProbe {

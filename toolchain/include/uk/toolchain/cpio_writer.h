@@ -38,6 +38,14 @@ public:
     static constexpr size_t kMaxNameSize = 4096;
     static constexpr char kTrailerName[] = "TRAILER!!!";
 
+    // Regular files of at least this many bytes have their data start on a multiple of it
+    // (counted from the archive's start), so that a reader with the archive page-aligned in
+    // memory can use the file's pages in place (uk's initrd does). The name is padded with
+    // NUL bytes to get there (namesize counts them; readers take the name up to its first
+    // NUL, as Linux and GNU cpio do); a name too long to pad within kMaxNameSize stays
+    // unaligned.
+    static constexpr uint64_t kDataAlignment = 4096;
+
     explicit CpioWriter(ByteSink& sink) : sink_(sink) {}
 
     // Writes the header and the name; exactly header.fileSize bytes of data must follow
@@ -55,10 +63,13 @@ public:
     // Bytes written so far.
     uint64_t size() const { return offset_; }
 
-    // What one entry takes in an archive, padding included (names without their NUL), so
-    // an archive's size can be known before it is written.
-    static uint64_t entrySize(size_t nameLength, uint64_t dataSize);
-    static uint64_t trailerSize() { return entrySize(sizeof kTrailerName - 1, 0); }
+    // What one entry written at archive offset `offset` takes, padding included (names
+    // without their NUL), so an archive's size can be known before it is written.
+    static uint64_t entrySize(uint64_t offset, size_t nameLength, uint32_t mode, uint64_t dataSize);
+    static uint64_t trailerSize() { return entrySize(0, sizeof kTrailerName - 1, 0, 0); }
+    // The namesize field of such an entry: the name, its NUL, and any alignment padding.
+    static uint32_t nameSizeAt(uint64_t offset, size_t nameLength, uint32_t mode,
+                               uint64_t dataSize);
 
 private:
     void write(std::string_view bytes);
