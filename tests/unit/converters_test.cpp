@@ -13,6 +13,7 @@
 #include <uk/toolchain/byte_sink.h>
 
 #include <zlib.h>
+#include <zstd.h>
 
 #include <cstring>
 #include <filesystem>
@@ -260,4 +261,28 @@ TEST_CASE("a layer's two digests, and a truncated gzip layer") {
     pos = 0;
     CHECK_THROWS_WITH_AS(readLayer(readerOf(tar, pos), "layer 3", spool, LayerCompression::Gzip),
                          doctest::Contains("media type says gzip"), uk::Error);
+}
+
+TEST_CASE("a zstd layer, and sockets left out with their names") {
+    const std::string tar = tarWith("etc/zz", "zstd data\n");
+    std::string z(ZSTD_compressBound(tar.size()), '\0');
+    z.resize(ZSTD_compress(z.data(), z.size(), tar.data(), tar.size(), 3));
+    ContentSpool spool(tmp());
+    size_t pos = 0;
+    LayerRecord r = readLayer(readerOf(z, pos), "layer 1", spool, LayerCompression::Zstd);
+    CHECK(r.compression == "zstd");
+    CHECK(r.digest == Sha256::of(z));
+    CHECK(r.diffId == Sha256::of(tar));
+    REQUIRE(r.entries.size() == 1);
+    const std::string cut = z.substr(0, z.size() - 4);
+    pos = 0;
+    CHECK_THROWS_WITH_AS(readLayer(readerOf(cut, pos), "layer 2", spool), doctest::Contains("zstd"),
+                         uk::Error);
+
+    LayerFlattener f(spool);
+    f.apply(r, "layer 1");
+    f.apply(layer({make("run", EntryKind::Directory), make("run/app.sock", EntryKind::Socket)}),
+            "layer 2");
+    CHECK(f.dropped() == std::vector<std::string>{"run/app.sock"});
+    CHECK(f.readFile("/etc/zz") == "zstd data\n");
 }
