@@ -20,7 +20,15 @@ PACKAGES=(
   umoci skopeo docker.io                    # tests/integration/convert.sh makes and loads images
   cpio busybox-static                       # bench's Linux baseline; tests/integration/pack.sh
   gcc libc6-dev python3                     # unmodified Linux programs the tests pack and run
+  dpkg-dev                                  # apt-get source: lwIP's sources (below)
 )
+
+# lwIP, the guest's TCP/IP stack, comes from Debian's source package (no binary package ships
+# its .c files). The version is pinned, and the upstream tarball apt fetched must have this
+# SHA-256 (the one in the package's .dsc); the sources land in third_party/ (not in git).
+LWIP_VERSION=2.1.3+dfsg1-2
+LWIP_ORIG_SHA256=0a8276d09fc4e97bbba2f953d74af2388fc2195ea156be9d7589e297a68fde24
+LWIP_DIR=third_party/lwip
 
 say() { printf '\033[1m==> %s\033[0m\n' "$*"; }
 
@@ -45,8 +53,54 @@ install_packages() {
   "${sudo[@]}" env DEBIAN_FRONTEND=noninteractive apt-get install -y -q --no-install-recommends "${missing[@]}"
 }
 
+# A deb-src entry for apt-get source, with the URIs and suites of the system's own deb
+# entries (deb822 .sources files or a one-line sources.list).
+add_deb_src() {
+  if apt-cache showsrc lwip 2>/dev/null | grep -q "^Version: ${LWIP_VERSION}$"; then
+    return
+  fi
+  local sudo=()
+  [ "$(id -u)" -eq 0 ] || sudo=(sudo)
+  if ls /etc/apt/sources.list.d/*.sources >/dev/null 2>&1; then
+    for f in /etc/apt/sources.list.d/*.sources; do
+      case $f in */uk-deb-src.sources) continue ;; esac
+      sed -n 's/^Types: deb$/Types: deb-src/; p' "$f"
+      echo
+    done | "${sudo[@]}" tee /etc/apt/sources.list.d/uk-deb-src.sources >/dev/null
+  else
+    grep -h '^deb ' /etc/apt/sources.list | sed 's/^deb /deb-src /' |
+      "${sudo[@]}" tee /etc/apt/sources.list.d/uk-deb-src.list >/dev/null
+  fi
+  "${sudo[@]}" apt-get update -q
+}
+
+fetch_lwip() {
+  if [ "$(cat "$LWIP_DIR/.uk-version" 2>/dev/null)" = "$LWIP_VERSION" ]; then
+    say "lwip: $LWIP_VERSION already in $LWIP_DIR"
+    return
+  fi
+  say "lwip: fetching Debian's source package $LWIP_VERSION"
+  add_deb_src
+  local tmp
+  tmp=$(mktemp -d)
+  (cd "$tmp" && apt-get source -q "lwip=$LWIP_VERSION" >fetch.log 2>&1) ||
+    { cat "$tmp/fetch.log" >&2; echo "setup.sh: apt-get source lwip=$LWIP_VERSION failed" >&2; exit 1; }
+  local orig
+  orig=$(ls "$tmp"/lwip_*.orig.tar.* | head -1)
+  if [ "$(sha256sum "$orig" | cut -d' ' -f1)" != "$LWIP_ORIG_SHA256" ]; then
+    echo "setup.sh: $orig does not have the pinned SHA-256 $LWIP_ORIG_SHA256" >&2
+    exit 1
+  fi
+  rm -rf "$LWIP_DIR"
+  mkdir -p "$(dirname "$LWIP_DIR")"
+  mv "$tmp"/lwip-2.1.3+dfsg1 "$LWIP_DIR"
+  echo "$LWIP_VERSION" >"$LWIP_DIR/.uk-version"
+  rm -rf "$tmp"
+}
+
 if [ "${1:-}" != "--no-apt" ]; then
   install_packages
+  fetch_lwip
 fi
 
 say "build: configuring and building into build/"
