@@ -72,4 +72,21 @@ expect_no_out '^\[uk\] (unsupported|fatal|panic)' "no unsupported calls or fault
 boot python.img -- -c 'print(40+2)'
 expect_status 0 "python3 -c from uk run's arguments"
 expect_out '^42$' "python3 -c output"
+
+# AF_UNIX through glibc and the socket module: a socketpair, and a listener in /tmp.
+boot python.img -- -c 'import socket
+a, b = socket.socketpair()
+a.send(b"x")
+print(b.recv(1))
+s = socket.socket(socket.AF_UNIX)
+s.bind("/tmp/py.sock")
+s.listen()
+c = socket.socket(socket.AF_UNIX)
+c.connect("/tmp/py.sock")
+conn, _ = s.accept()
+c.sendall(b"hi")
+print(conn.recv(2), conn.getsockname())'
+expect_status 0 "python3 with AF_UNIX sockets"
+expect_out "^b'x'\$" "python3 socket.socketpair send and recv"
+expect_out "^b'hi' /tmp/py.sock\$" "python3 unix socket listener, connect and accept"
 finish

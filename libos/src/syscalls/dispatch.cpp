@@ -308,6 +308,26 @@ const char* errnoName(long e) {
         return "EOPNOTSUPP (Operation not supported)";
     case ETIMEDOUT:
         return "ETIMEDOUT (Connection timed out)";
+    case ENOTSOCK:
+        return "ENOTSOCK (Socket operation on non-socket)";
+    case EMSGSIZE:
+        return "EMSGSIZE (Message too long)";
+    case EPROTOTYPE:
+        return "EPROTOTYPE (Protocol wrong type for socket)";
+    case ENOPROTOOPT:
+        return "ENOPROTOOPT (Protocol not available)";
+    case EAFNOSUPPORT:
+        return "EAFNOSUPPORT (Address family not supported by protocol)";
+    case EADDRINUSE:
+        return "EADDRINUSE (Address already in use)";
+    case ECONNRESET:
+        return "ECONNRESET (Connection reset by peer)";
+    case EISCONN:
+        return "EISCONN (Transport endpoint is already connected)";
+    case ENOTCONN:
+        return "ENOTCONN (Transport endpoint is not connected)";
+    case ECONNREFUSED:
+        return "ECONNREFUSED (Connection refused)";
     default:
         return nullptr;
     }

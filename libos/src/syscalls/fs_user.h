@@ -50,10 +50,7 @@ long copyUserString(const char* user, char* dst, size_t cap, long tooLong);
 
 // One iovec array from the application, checked: each buffer's rights (`write`: the kernel
 // writes into them) and a total within what one transfer may move.
-struct IoVec {
-    uint64_t base;
-    uint64_t len;
-};
+using IoVec = vfs::IoVec;
 class UserIov {
 public:
     ~UserIov() { delete[] v_; }

@@ -2,6 +2,7 @@
 // ioctl, sendfile and copy_file_range. Every descriptor is an open file description of the
 // VFS (the console included: descriptors 0-2 are /dev/console).
 #include "../vfs/pipe.h"
+#include "../vfs/socket.h"
 #include "fs_user.h"
 
 namespace uk::sys {
@@ -61,6 +62,9 @@ long sysWrite(Fd fd, InBuf<2> buf, size_t count) {
 
 // offset < 0: at the description's offset (read/readv); otherwise positioned (pread).
 long readVector(File* f, const UserIov& iov, int64_t offset) {
+    if (vfs::SocketFile* s = f->socket(); s != nullptr && offset < 0) {
+        return s->readVector(iov.get(), iov.count(), iov.total()); // one message
+    }
     long total = 0;
     for (int i = 0; i < iov.count(); ++i) {
         const IoVec& v = iov.get()[i];
@@ -86,6 +90,9 @@ long readVector(File* f, const UserIov& iov, int64_t offset) {
 }
 
 long writeVector(File* f, const UserIov& iov, int64_t offset) {
+    if (vfs::SocketFile* s = f->socket(); s != nullptr && offset < 0) {
+        return s->writeVector(iov.get(), iov.count(), iov.total()); // one message
+    }
     // Small vectors go out as one write: atomic on a pipe, one burst on the console (musl's
     // stdio writes its buffer and the new data as two iovecs).
     if (iov.total() <= vfs::Pipe::kAtomic && iov.count() > 1) {
@@ -260,7 +267,7 @@ long sysLseek(Fd fd, long offset, int whence) {
 }
 
 constexpr unsigned long kFionread = 0x541b, kFionbio = 0x5421, kFioclex = 0x5451,
-                        kFionclex = 0x5450, kFioasync = 0x5452;
+                        kFionclex = 0x5450, kFioasync = 0x5452, kSiocoutq = 0x5411;
 
 long sysIoctl(Fd fd, Flags request, Flags arg) {
     Ref<File> f = fileOf(fd);
@@ -290,6 +297,13 @@ long sysIoctl(Fd fd, Flags request, Flags arg) {
         int v = n > 0x7fffffff ? 0x7fffffff : static_cast<int>(n);
         return copyOut(argInt, &v, sizeof v);
     }
+    case kSiocoutq: // TIOCOUTQ's number: for a socket, the bytes sent and not yet read
+        if (vfs::SocketFile* s = f->socket()) {
+            long n = s->unsent();
+            int v = n > 0x7fffffff ? 0x7fffffff : static_cast<int>(n);
+            return copyOut(argInt, &v, sizeof v);
+        }
+        break;
     default:
         break;
     }
@@ -458,8 +472,9 @@ UK_SYSCALL(pwritev2, sysPwritev2, Partial,
 UK_SYSCALL(lseek, sysLseek, Implemented,
            "SEEK_DATA/SEEK_HOLE treat the whole file as data, as POSIX allows");
 UK_SYSCALL(ioctl, sysIoctl, Partial,
-           "FIOCLEX/FIONCLEX/FIONBIO/FIOASYNC/FIONREAD on any descriptor; terminal requests on "
-           "the console (TCGETS/TCSETS*, TIOCGWINSZ/TIOCSWINSZ, TIOCGPGRP/TIOCSPGRP, ...); "
+           "FIOCLEX/FIONCLEX/FIONBIO/FIOASYNC/FIONREAD on any descriptor, SIOCOUTQ on sockets; "
+           "terminal requests on the console (TCGETS/TCSETS*, TIOCGWINSZ/TIOCSWINSZ, "
+           "TIOCGPGRP/TIOCSPGRP, ...); "
            "ENOTTY otherwise");
 UK_SYSCALL(sendfile, sysSendfile, Partial,
            "the input must be a regular file (Linux 5.12+ also takes pipes); copies through a "

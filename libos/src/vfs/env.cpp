@@ -29,13 +29,17 @@ void patternBytes(void* out, size_t size) {
 }
 
 void noSignal() {}
+void rootCaller(int32_t* pid, uint32_t* uid, uint32_t* gid) {
+    *pid = 1;
+    *uid = *gid = 0;
+}
 void hostMemory(uint64_t* total, uint64_t* free) {
     *total = 1u << 20; // 4 GiB, for unit tests
     *free = *total - g_pages;
 }
 
-constinit Environment g_env{heapPage,     heapFree, noPhys,    zeroTime,
-                            patternBytes, noSignal, hostMemory};
+constinit Environment g_env{heapPage, heapFree,   noPhys,   zeroTime,  patternBytes,
+                            noSignal, hostMemory, zeroTime, rootCaller};
 } // namespace
 
 void setEnvironment(const Environment& env) {
@@ -59,6 +63,12 @@ void setEnvironment(const Environment& env) {
     }
     if (env.memoryPages != nullptr) {
         g_env.memoryPages = env.memoryPages;
+    }
+    if (env.monotonicNs != nullptr) {
+        g_env.monotonicNs = env.monotonicNs;
+    }
+    if (env.callerIds != nullptr) {
+        g_env.callerIds = env.callerIds;
     }
 }
 
@@ -105,6 +115,14 @@ void brokenPipe() {
 
 void memoryPages(uint64_t* total, uint64_t* free) {
     g_env.memoryPages(total, free);
+}
+
+uint64_t monotonicNs() {
+    return g_env.monotonicNs();
+}
+
+void callerIds(int32_t* pid, uint32_t* uid, uint32_t* gid) {
+    g_env.callerIds(pid, uid, gid);
 }
 
 uint64_t pagesInUse() {

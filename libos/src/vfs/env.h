@@ -24,6 +24,11 @@ struct Environment {
     void (*brokenPipe)() = nullptr;
     // Pages of memory in all and free (what an in-memory file system can grow into).
     void (*memoryPages)(uint64_t* total, uint64_t* free) = nullptr;
+    // CLOCK_MONOTONIC in nanoseconds (socket timeouts, SO_RCVTIMEO / SO_SNDTIMEO).
+    uint64_t (*monotonicNs)() = nullptr;
+    // Who is calling: the process id and effective user and group ids (the credentials a
+    // socket message written with write(2) carries).
+    void (*callerIds)(int32_t* pid, uint32_t* uid, uint32_t* gid) = nullptr;
 };
 
 // Replaces the hooks that are set in `env` (null members keep the current ones).
@@ -37,6 +42,8 @@ Timespec now();
 void randomBytes(void* out, size_t size);
 void brokenPipe();
 void memoryPages(uint64_t* total, uint64_t* free);
+uint64_t monotonicNs();
+void callerIds(int32_t* pid, uint32_t* uid, uint32_t* gid);
 // Pages of file data currently allocated (for /proc/meminfo's Shmem and statfs).
 uint64_t pagesInUse();
 

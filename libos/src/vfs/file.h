@@ -19,6 +19,14 @@ class WaitQueue;
 
 namespace uk::vfs {
 
+class SocketFile;
+
+// One buffer of a vectored transfer (struct iovec), in memory the system call layer checked.
+struct IoVec {
+    uint64_t base;
+    uint64_t len;
+};
+
 // Something that refers to an open file description without holding a reference (an
 // epoll interest): told when the description goes away, so it can let go, as Linux drops a
 // file's epoll interests at its last close. `gone` runs from ~File, after the subclass is
@@ -67,6 +75,8 @@ public:
     // Bytes a read would return now (FIONREAD), or -ENOTTY.
     virtual long available() const;
     virtual bool isTerminal() const { return false; }
+    // The socket this description is (socket(2), accept(2)), or nullptr.
+    virtual SocketFile* socket() { return nullptr; }
 
     // Readiness for poll/select/epoll: kPollIn/kPollOut/kPollHup/kPollErr bits now, and
     // the queue woken whenever they may have changed (nullptr: they never change).

@@ -227,7 +227,8 @@ long mkdirAt(Context& ctx, int dirfd, const char* path, uint32_t mode) {
                             nullptr);
 }
 
-long mknodAt(Context& ctx, int dirfd, const char* path, uint32_t mode, uint64_t dev) {
+long mknodAt(Context& ctx, int dirfd, const char* path, uint32_t mode, uint64_t dev,
+             Ref<Node>* out) {
     uint32_t type = mode & kIfMt;
     switch (type) {
     case 0:
@@ -257,8 +258,7 @@ long mknodAt(Context& ctx, int dirfd, const char* path, uint32_t mode, uint64_t 
     if (long r = permission(w.parent.get(), kWOk | kXOk, ctx.cred); r < 0) {
         return r;
     }
-    return w.parent->create(w.last(), type | (mode & ~ctx.umask & kPermMask), dev, ctx.cred,
-                            nullptr);
+    return w.parent->create(w.last(), type | (mode & ~ctx.umask & kPermMask), dev, ctx.cred, out);
 }
 
 long unlinkAt(Context& ctx, int dirfd, const char* path, uint32_t flags) {

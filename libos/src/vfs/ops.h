@@ -26,7 +26,9 @@ long openAt(Context& ctx, int dirfd, const char* path, uint32_t flags, uint32_t 
 long openFd(Context& ctx, int dirfd, const char* path, uint32_t flags, uint32_t mode);
 
 long mkdirAt(Context& ctx, int dirfd, const char* path, uint32_t mode);
-long mknodAt(Context& ctx, int dirfd, const char* path, uint32_t mode, uint64_t dev);
+// `out`, if given, receives the new node (bind(2) of an AF_UNIX socket keeps it).
+long mknodAt(Context& ctx, int dirfd, const char* path, uint32_t mode, uint64_t dev,
+             Ref<Node>* out = nullptr);
 long unlinkAt(Context& ctx, int dirfd, const char* path, uint32_t flags);
 long renameAt(Context& ctx, int oldDirfd, const char* oldPath, int newDirfd, const char* newPath,
               uint32_t flags);

@@ -16,7 +16,9 @@ set(UK_VFS_PORTABLE_SOURCES
   src/vfs/pipe.cpp
   src/vfs/pseudo.cpp
   src/vfs/ramfs.cpp
+  src/vfs/socket.cpp
   src/vfs/text.cpp
+  src/vfs/unix_socket.cpp
   src/vfs/vfs.cpp
   src/vfs/wait.cpp)
 

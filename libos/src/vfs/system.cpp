@@ -58,6 +58,14 @@ void memoryFigures(uint64_t* total, uint64_t* free) {
     *total = memory::totalRamBytes() / kPageSize;
     *free = memory::frames().freeFrames();
 }
+void processIds(int32_t* pid, uint32_t* uid, uint32_t* gid) {
+    proc::Process* p = proc::current();
+    const Cred& c = current().cred;
+    *pid = p != nullptr ? p->pid : 0;
+    *uid = c.euid;
+    *gid = c.egid;
+}
+
 void sigpipe() {
     signals::sendToCurrentThread(signals::SIGPIPE);
 }
@@ -182,6 +190,8 @@ void mountRootFs(const arch::BootInfo& boot) {
     env.randomBytes = rngBytes;
     env.brokenPipe = sigpipe;
     env.memoryPages = memoryFigures;
+    env.monotonicNs = clock::monotonicNs;
+    env.callerIds = processIds;
     setEnvironment(env);
     registerMemoryDevices();
     tty::registerDevices();
