@@ -424,23 +424,34 @@ long sendHeader(SocketFile* s, const Msghdr& h, int flags) {
     return s->sendMsg(m);
 }
 
-long sysSendto(Fd fd, InBuf<2> buf, size_t len, Flags flags, const void* addr, int addrlen) {
-    Ref<File> f;
-    SocketFile* s;
-    if (long r = socketOf(fd, &f, &s); r < 0) {
+// send/sendto and recv/recvfrom: one user buffer as a one-element message. `v` and `m`
+// are the caller's (m points at v); the buffer is checked for the direction of the copy.
+long oneBuffer(Fd fd, void* ptr, size_t len, bool sending, Ref<File>* f, SocketFile** s,
+               vfs::IoVec* v, SocketMessage* m) {
+    if (long r = socketOf(fd, f, s); r < 0) {
         return r;
     }
     if (len > vfs::kMaxIo) {
         len = vfs::kMaxIo;
     }
-    if (!userReadable(buf.ptr, len)) {
+    if (!(sending ? userReadable(ptr, len) : userWritable(ptr, len))) {
         return -EFAULT;
     }
-    vfs::IoVec v{reinterpret_cast<uint64_t>(buf.ptr), len};
+    *v = vfs::IoVec{reinterpret_cast<uint64_t>(ptr), len};
+    m->iov = v;
+    m->iovCount = 1;
+    m->total = len;
+    return 0;
+}
+
+long sysSendto(Fd fd, InBuf<2> buf, size_t len, Flags flags, const void* addr, int addrlen) {
+    Ref<File> f;
+    SocketFile* s;
+    vfs::IoVec v;
     SocketMessage m;
-    m.iov = &v;
-    m.iovCount = 1;
-    m.total = len;
+    if (long r = oneBuffer(fd, const_cast<void*>(buf.ptr), len, true, &f, &s, &v, &m); r < 0) {
+        return r;
+    }
     m.flags = static_cast<int>(flags.value);
     m.ctx = &fsContext();
     m.self = self();
@@ -616,20 +627,11 @@ long recvHeader(SocketFile* s, const Msghdr& h, Msghdr* user, int flags) {
 long sysRecvfrom(Fd fd, OutBuf<2> buf, size_t len, Flags flags, void* addr, int* addrlen) {
     Ref<File> f;
     SocketFile* s;
-    if (long r = socketOf(fd, &f, &s); r < 0) {
+    vfs::IoVec v;
+    SocketMessage m;
+    if (long r = oneBuffer(fd, buf.ptr, len, false, &f, &s, &v, &m); r < 0) {
         return r;
     }
-    if (len > vfs::kMaxIo) {
-        len = vfs::kMaxIo;
-    }
-    if (!userWritable(buf.ptr, len)) {
-        return -EFAULT;
-    }
-    vfs::IoVec v{reinterpret_cast<uint64_t>(buf.ptr), len};
-    SocketMessage m;
-    m.iov = &v;
-    m.iovCount = 1;
-    m.total = len;
     m.flags = static_cast<int>(flags.value) & ~vfs::kMsgCmsgCloexec;
     long n = s->recvMsg(m); // passed files, with nowhere to go, close
     if (n >= 0 && addr != nullptr) {
