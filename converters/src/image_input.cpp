@@ -239,10 +239,17 @@ private:
         archive_read_support_filter_all(a.get());
         archive_read_support_format_tar(a.get());
         if (archive_read_open_filename(a.get(), tar_.c_str(), 1 << 20) != ARCHIVE_OK) {
-            const char* msg = archive_error_string(a.get());
-            throw Error(tar_.string() + ": " + (msg ? msg : "cannot open"));
+            throw notTar(a.get());
         }
         return a;
+    }
+
+    Error notTar(struct archive* a) const {
+        const char* msg = archive_error_string(a);
+        return Error(tar_.string() +
+                     ": not a tar archive (a `docker save` tarball or an OCI layout in a tar was "
+                     "expected; libarchive: " +
+                     (msg ? msg : "unreadable") + ")");
     }
 
     void check(struct archive* a, int r) const {
@@ -255,11 +262,16 @@ private:
     void list() {
         ArchivePtr a = open();
         struct archive_entry* e = nullptr;
+        bool first = true;
         while (true) {
             int r = archive_read_next_header(a.get(), &e);
             if (r == ARCHIVE_EOF) {
                 break;
             }
+            if (first && r < ARCHIVE_WARN) {
+                throw notTar(a.get());
+            }
+            first = false;
             check(a.get(), r);
             std::string name = memberName(archive_entry_pathname(e));
             if (members_.count(name) || links_.count(name)) {
