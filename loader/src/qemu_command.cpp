@@ -106,8 +106,11 @@ std::string QemuCommandBuilder::machineOption() const {
         // The guest calibrates its TSC against the PIT, so the PIT stays; no option ROMs or
         // legacy PIC. The RTC is only needed for the wall clock, which uk run passes as
         // uk.time; a standalone command keeps it so the guest still knows the date.
+        // With a virtio device, acpi=off: QEMU then announces virtio-mmio devices on the
+        // kernel command line (virtio_mmio.device=), which is where the guest looks.
         return std::string("microvm,x-option-roms=off,pit=on,pic=off,rtc=") +
-               (controlFile_ ? "off" : "on") + ",isa-serial=on";
+               (controlFile_ ? "off" : "on") + ",isa-serial=on" +
+               (options_.userNet ? ",acpi=off" : "");
     case MachineType::Q35:
         return "q35";
     case MachineType::Pc:
@@ -151,6 +154,12 @@ std::vector<std::string> QemuCommandBuilder::argv(const std::string& qemuProgram
         add({"-serial", "stdio"});
     }
     add({"-device", "isa-debug-exit,iobase=0xf4,iosize=0x04"});
+    if (options_.userNet) {
+        // virtio 1.x over MMIO (QEMU's virtio-mmio is legacy unless told otherwise); the
+        // guest finds it through the virtio_mmio.device= word QEMU appends to the command line.
+        add({"-global", "virtio-mmio.force-legacy=false", "-netdev", "user,id=net0", "-device",
+             "virtio-net-device,netdev=net0"});
+    }
     if (controlFile_) {
         add({"-chardev", "file,id=ukctl,path=" + escapeQemuOptionValue(controlFile_->string()),
              "-device", "isa-debugcon,iobase=0xe9,chardev=ukctl"});

@@ -315,6 +315,15 @@ RunOptions parseRunOptions(const std::vector<std::string>& args) {
             }
         } else if (is(w, "--entrypoint")) {
             o.entrypoint = valueOf(w, "--entrypoint");
+        } else if (is(w, "--net")) {
+            std::string v = valueOf(w, "--net");
+            if (v == "user") {
+                o.userNet = true;
+            } else if (v == "none") {
+                o.userNet = false;
+            } else {
+                throw UsageError("--net: expected none or user, got " + inQuotes(v));
+            }
         } else if (w == "-u" || is(w, "--user")) {
             o.user = checkedUser(valueOf(w, w == "-u" ? "-u" : "--user"));
         } else if (w == "-e" || is(w, "--env")) {
@@ -337,6 +346,10 @@ RunOptions parseRunOptions(const std::vector<std::string>& args) {
     }
     if (!haveImage) {
         throw UsageError("no image given (usage: uk run IMAGE [options] [-- ARGS...])");
+    }
+    if (o.userNet && o.machine != MachineType::Microvm) {
+        throw UsageError("--net user needs --machine microvm for now (uk's virtio-net driver "
+                         "speaks virtio-mmio; its PCI transport is not there yet)");
     }
     return o;
 }
@@ -367,6 +380,9 @@ options:
                      run PROGRAM (a path or a name looked up in PATH) instead of the
                      image's entrypoint; the image's default arguments are dropped, ARGS
                      follow PROGRAM (as docker run --entrypoint)
+  --net none|user    user: a virtio-net device on QEMU's user-mode network (microvm;
+                     the guest finds it and logs its MAC address; sockets over it are
+                     not there yet). Default none
   -u, --user UID[:GID]
                      run as user UID and group GID (decimal ids) instead of the image's
                      user, without its supplementary groups; GID defaults to UID's group

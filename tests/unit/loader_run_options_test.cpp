@@ -73,6 +73,16 @@ TEST_CASE("run options: --entrypoint and --user") {
     CHECK(errorOf({"a", "--entrypoint"}).find("--entrypoint needs a value") != std::string::npos);
 }
 
+TEST_CASE("run options: --net") {
+    CHECK_FALSE(parse({"a"}).userNet);
+    CHECK(parse({"a", "--net", "user"}).userNet);
+    CHECK(parse({"a", "--net=user"}).userNet);
+    CHECK_FALSE(parse({"a", "--net=user", "--net", "none"}).userNet);
+    CHECK(errorOf({"a", "--net", "tap"}) == "--net: expected none or user, got 'tap'");
+    CHECK(errorOf({"a", "--net", "user", "--machine", "q35"}).find("needs --machine microvm") !=
+          std::string::npos);
+}
+
 TEST_CASE("run options: every option, both spellings of values") {
     RunOptions o = parse({"--mem",
                           "1G",

@@ -10,6 +10,7 @@
 
 #include "../app/process.h"
 #include "../mm/address_space.h"
+#include "../net/virtio_mmio.h"
 #include "../random/entropy.h"
 #include "../syscalls/dispatch.h"
 #include "../time/clock.h"
@@ -143,6 +144,14 @@ extern "C" [[noreturn]] void uk_boot_main(uint64_t startInfoPhys) {
     tty::init(escaped);
 
     log::info("random: seeded from %s", random::seedAtBoot(g_cmdline));
+    {
+        const char* words[CommandLine::kMaxWords];
+        size_t n = 0;
+        for (size_t i = 0; i < g_cmdline.platformCount() && n < CommandLine::kMaxWords; ++i) {
+            words[n++] = g_cmdline.platform(i);
+        }
+        net::probeVirtioMmio(words, n);
+    }
     sys::initDispatch(g_cmdline.has(image::kOptStrace));
     vfs::mountRootFs(g_boot);
 

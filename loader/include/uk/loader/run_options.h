@@ -44,7 +44,9 @@ struct RunOptions {
     // --entrypoint: replaces the image's Entrypoint and drops its Cmd (docker run's rule);
     // "" leaves no entrypoint (ARGS name the program). nullopt: the image's.
     std::optional<std::string> entrypoint;
-    std::string user;              // --user: "UID" or "UID:GID" (decimal); empty: the image's
+    std::string user; // --user: "UID" or "UID:GID" (decimal); empty: the image's
+    // --net user: a virtio-net device on QEMU's user-mode network (microvm only, for now).
+    bool userNet = false;
     std::vector<std::string> args; // application arguments (after "--")
     std::string qemu = "qemu-system-x86_64";
     bool help = false;
