@@ -6,6 +6,7 @@
 #include <uk/toolchain/command_output.h>
 #include <uk/toolchain/deferred_signals.h>
 #include <uk/toolchain/errors.h>
+#include <uk/toolchain/terminal_progress.h>
 #include <uk/toolchain/toolchain.h>
 
 #include <unistd.h>
@@ -27,63 +28,35 @@ std::string megabytes(uint64_t bytes) {
     return buf;
 }
 
-// One line on a terminal, redrawn at most 10 times a second; nothing elsewhere.
-class ProgressLine {
+// Shows the converter's phases on a terminal line. The reading phase's total (the layers'
+// size) decides, for every phase, whether the work is long enough to show.
+class ConvertProgressLine {
 public:
-    explicit ProgressLine(bool enabled) : enabled_(enabled) {}
-    ~ProgressLine() { clear(); }
+    explicit ConvertProgressLine(bool enabled) : line_("uk convert", enabled) {}
 
     void update(const ConvertProgress& p) {
-        if (!enabled_) {
-            return;
-        }
-        auto now = std::chrono::steady_clock::now();
-        if (p.phase == phase_ && shown_ && now - last_ < std::chrono::milliseconds(100)) {
-            return;
-        }
-        phase_ = p.phase;
-        last_ = now;
-        std::string line = "uk convert: ";
         switch (p.phase) {
-        case ConvertProgress::Phase::Exporting:
-            line += "exporting the image from the Docker daemon...";
+        case ConvertProgress::Phase::Exporting: // the size is not known yet: always worth it
+            line_.show("exporting the image from the Docker daemon", 0, 0,
+                       toolchain::TerminalProgress::kMinimumBytes);
             break;
         case ConvertProgress::Phase::Reading:
-            line += "reading layers " + bar(p.done, p.total) + " " + megabytes(p.done) + " of " +
-                    megabytes(p.total);
+            size_ = p.total;
+            line_.show("reading layers", p.done, p.total, size_);
             break;
         case ConvertProgress::Phase::Writing:
-            line += "writing the root file system " + bar(p.done, p.total);
+            line_.show("writing the root file system", p.done, p.total, size_);
             break;
         case ConvertProgress::Phase::Linking:
-            line += "linking...";
+            line_.show("linking", 0, 0, size_);
             break;
         }
-        std::fprintf(stderr, "\r\033[K%s", line.c_str());
-        std::fflush(stderr);
-        shown_ = true;
     }
-
-    void clear() {
-        if (shown_) {
-            std::fprintf(stderr, "\r\033[K");
-            std::fflush(stderr);
-            shown_ = false;
-        }
-    }
+    void clear() { line_.clear(); }
 
 private:
-    static std::string bar(uint64_t done, uint64_t total) {
-        constexpr int kWidth = 30;
-        int filled = total == 0 ? 0 : static_cast<int>(kWidth * std::min(done, total) / total);
-        return "[" + std::string(static_cast<size_t>(filled), '#') +
-               std::string(static_cast<size_t>(kWidth - filled), '.') + "]";
-    }
-
-    bool enabled_;
-    bool shown_ = false;
-    ConvertProgress::Phase phase_ = ConvertProgress::Phase::Reading;
-    std::chrono::steady_clock::time_point last_;
+    toolchain::TerminalProgress line_;
+    uint64_t size_ = 0;
 };
 
 json summaryJson(const ConvertSummary& s, double seconds) {
@@ -140,7 +113,7 @@ int convertCommand(const std::vector<std::string>& args) {
     toolchain::DeferredSignals signals;
     int status = 0;
     {
-        ProgressLine progress(::isatty(STDERR_FILENO) != 0 && !parsed.options.verbose);
+        ConvertProgressLine progress(::isatty(STDERR_FILENO) != 0 && !parsed.options.verbose);
         auto start = std::chrono::steady_clock::now();
         try {
             auto resourceDir =

@@ -5,12 +5,10 @@
 
 #include <archive.h>
 #include <archive_entry.h>
-#include <unistd.h>
 
-#include <cerrno>
-#include <cstring>
 #include <memory>
 #include <nlohmann/json.hpp>
+#include <set>
 
 namespace uk::converters {
 
@@ -154,24 +152,18 @@ void writeDockerArchive(ImageInput& input, const DockerArchiveRequest& request) 
         {"RepoTags", request.repoTag.empty() ? json::array() : json::array({request.repoTag})},
         {"Layers", manifestLayers}}});
 
-    stdfs::path pending = request.output;
-    pending += ".tmp-" + std::to_string(::getpid());
-    try {
+    fs::PendingOutput pending(request.output);
+    {
         TarWriter out(what);
-        out.openFile(pending);
+        out.openFile(pending.path());
         out.add(configName, configText);
         // Layers in order; a layer listed twice is written once.
-        std::vector<std::string> written;
+        std::set<std::string> written;
         for (size_t i = 0; i < request.layers.size(); ++i) {
-            std::string dir = names[i].substr(0, names[i].find('/'));
-            bool seen = false;
-            for (const auto& w : written) {
-                seen = seen || w == names[i];
-            }
-            if (seen) {
+            if (!written.insert(names[i]).second) {
                 continue;
             }
-            written.push_back(names[i]);
+            const std::string dir = names[i].substr(0, names[i].find('/'));
             auto size = input.size(request.layers[i]);
             if (!size) {
                 throw Error(what + ": layer " + request.layers[i] + " vanished");
@@ -195,12 +187,8 @@ void writeDockerArchive(ImageInput& input, const DockerArchiveRequest& request) 
         out.add(names.back(), ukLayer);
         out.add("manifest.json", manifest.dump());
         out.close();
-        fs::replaceFile(pending, request.output);
-    } catch (...) {
-        std::error_code ec;
-        stdfs::remove(pending, ec);
-        throw;
     }
+    pending.commit();
 }
 
 } // namespace uk::converters

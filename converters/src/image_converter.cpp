@@ -12,7 +12,6 @@
 #include <uk/toolchain/rootfs_image.h>
 
 #include <sys/stat.h>
-#include <unistd.h>
 
 #include <cstdio>
 #include <cstdlib>
@@ -392,29 +391,23 @@ std::string linkInputsIdentity(const toolchain::Toolchain& t) {
 // Puts `from` at `to` atomically: a hard link where both are on one file system (instant,
 // whatever the size), else a copy the kernel makes. False if neither worked.
 bool placeFile(const stdfs::path& from, const stdfs::path& to) {
-    stdfs::path pending = to;
-    pending += ".tmp-" + std::to_string(::getpid());
-    std::error_code ec;
-    stdfs::remove(pending, ec);
-    stdfs::create_hard_link(from, pending, ec);
-    if (ec) {
-        ec.clear();
-        stdfs::copy_file(from, pending, stdfs::copy_options::overwrite_existing, ec);
-    }
-    if (ec) {
-        stdfs::remove(pending, ec);
+    try {
+        fs::PendingOutput pending(to);
+        std::error_code ec;
+        stdfs::remove(pending.path(), ec); // the link takes the name mkstemp reserved
+        stdfs::create_hard_link(from, pending.path(), ec);
+        if (ec) {
+            ec.clear();
+            stdfs::copy_file(from, pending.path(), stdfs::copy_options::overwrite_existing, ec);
+        }
+        if (ec) {
+            return false;
+        }
+        pending.commit();
+        return true;
+    } catch (const Error&) {
         return false;
     }
-    stdfs::rename(pending, to, ec);
-    if (ec) {
-        stdfs::remove(pending, ec);
-        return false;
-    }
-    return true;
-}
-
-std::string uniqueSuffix() {
-    return ".tmp-" + std::to_string(::getpid());
 }
 
 } // namespace
@@ -540,9 +533,12 @@ ConvertSummary ImageConverter::run() {
                 throw Error(plan.what + ": digest mismatch: the config's diff_id is " +
                             plan.diffId + ", the uncompressed layer's digest is " + record.diffId);
             }
-            for (size_t j : byMember.at(member)) {
-                records[j] = record;
+            // A layer listed twice (empty layers often are) is read once, kept for both.
+            const std::vector<size_t>& uses = byMember.at(member);
+            for (size_t k = 0; k + 1 < uses.size(); ++k) {
+                records[uses[k]] = record;
             }
+            records[uses.back()] = std::move(record);
         });
         LayerFlattener flattener(spool);
         for (size_t i = 0; i < records.size(); ++i) {
@@ -561,22 +557,16 @@ ConvertSummary ImageConverter::run() {
         made.dropped = flattener.dropped();
         made.passwd = flattener.readFile("/etc/passwd");
         made.group = flattener.readFile("/etc/group");
-        stdfs::path pending = initrdObject;
-        pending += uniqueSuffix();
-        try {
-            toolchain::writeInitrdObject(
-                pending, made.archiveBytes, [&](toolchain::ByteSink& sink) {
-                    flattener.write(sink, [&](uint64_t done) {
-                        report(ConvertProgress::Phase::Writing, done, made.archiveBytes);
-                    });
+        fs::PendingOutput pending(initrdObject);
+        toolchain::writeInitrdObject(
+            pending.path(), made.archiveBytes, [&](toolchain::ByteSink& sink) {
+                flattener.write(sink, [&](uint64_t done) {
+                    report(ConvertProgress::Phase::Writing, done, made.archiveBytes);
                 });
-            stdfs::rename(pending, initrdObject);
-            if (useCache) {
-                fs::writeFileAtomic(cachedMeta, cachedJson(made).dump());
-            }
-        } catch (...) {
-            stdfs::remove(pending, ec);
-            throw;
+            });
+        pending.commit();
+        if (useCache) {
+            fs::writeFileAtomic(cachedMeta, cachedJson(made).dump());
         }
         rootfs = made;
     }

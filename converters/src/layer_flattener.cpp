@@ -115,6 +115,7 @@ LayerFlattener::LayerFlattener(ContentSpool& spool) : spool_(spool), root_(makeD
 LayerFlattener::~LayerFlattener() = default;
 
 void LayerFlattener::apply(const LayerRecord& layer, const std::string& what) {
+    plan_.reset();
     ++layer_;
     const int L = layer_;
     // Walks to the directory holding the last part of `parts`. With `create`, missing
@@ -233,6 +234,7 @@ void LayerFlattener::apply(const LayerRecord& layer, const std::string& what) {
 }
 
 void LayerFlattener::ensureDirectory(const std::string& path) {
+    plan_.reset();
     Node* dir = root_.get();
     std::string done;
     for (const auto& part : split(normalizeLayerPath(
@@ -251,8 +253,12 @@ void LayerFlattener::ensureDirectory(const std::string& path) {
     }
 }
 
-std::vector<LayerFlattener::Planned> LayerFlattener::plan() const {
-    std::vector<Planned> out;
+const std::vector<LayerFlattener::Planned>& LayerFlattener::plan() const {
+    if (plan_) {
+        return *plan_;
+    }
+    plan_ = std::make_unique<std::vector<Planned>>();
+    std::vector<Planned>& out = *plan_;
     std::unordered_map<const Inode*, uint32_t> ino;
     std::unordered_map<const Inode*, uint32_t> names;
     std::unordered_map<const Inode*, size_t> lastName;

@@ -86,6 +86,28 @@ void writeFileAtomic(const stdfs::path& path, std::string_view data, bool execut
     }
 }
 
+PendingOutput::PendingOutput(const stdfs::path& output) : output_(output) {
+    stdfs::path dir = output.has_parent_path() ? output.parent_path() : stdfs::path(".");
+    std::string pattern = (dir / ("." + output.filename().string() + ".tmp-XXXXXX")).string();
+    int fd = ::mkstemp(pattern.data());
+    if (fd < 0) {
+        throwErrno("cannot write " + output.string());
+    }
+    ::close(fd);
+    path_ = pattern;
+}
+
+PendingOutput::~PendingOutput() {
+    if (!committed_) {
+        ::unlink(path_.c_str());
+    }
+}
+
+void PendingOutput::commit() {
+    replaceFile(path_, output_);
+    committed_ = true;
+}
+
 void replaceFile(const stdfs::path& from, const stdfs::path& to) {
     if (::rename(from.c_str(), to.c_str()) != 0) {
         throwErrno("cannot write " + to.string());

@@ -70,7 +70,7 @@ void BuildDriver::run() {
     checkInputs();
     const bool cxx = needsCxxRuntime(options_);
     toolchain_.validate(cxx);
-    PendingOutput output(options_.output);
+    fs::PendingOutput output(options_.output);
     fs::TempDir temp("uk-build");
 
     std::vector<CompileStep> compiles;

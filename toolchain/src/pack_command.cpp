@@ -12,7 +12,7 @@
 
 #include <uk/toolchain/command_output.h>
 #include <uk/toolchain/deferred_signals.h>
-#include "terminal_progress.h"
+#include <uk/toolchain/terminal_progress.h>
 
 namespace uk::toolchain {
 

@@ -46,7 +46,7 @@ void writeInitrdObject(const std::filesystem::path& object, uint64_t archiveSize
 
 void linkRootfsImage(const Toolchain& toolchain, const RootfsImageLink& link) {
     toolchain.validateForPack();
-    PendingOutput output(link.output);
+    fs::PendingOutput output(link.output);
     fs::TempDir temp("uk-link");
     ImageConfig config = link.config;
     if (config.workingDir.empty()) {

@@ -1,4 +1,4 @@
-#include "terminal_progress.h"
+#include <uk/toolchain/terminal_progress.h>
 
 #include <cstdio>
 
@@ -18,26 +18,33 @@ double megabytes(uint64_t bytes) {
 TerminalProgress::TerminalProgress(std::string label, bool enabled)
     : label_(std::move(label)), enabled_(enabled) {}
 
-void TerminalProgress::update(const PackProgress& p) {
-    if (!enabled_ || p.total < kMinimumBytes) {
+void TerminalProgress::show(const char* what, uint64_t done, uint64_t total, uint64_t size) {
+    if (!enabled_ || size < kMinimumBytes) {
         return;
     }
     const auto now = std::chrono::steady_clock::now();
-    const bool phaseChange = p.phase == PackProgress::Phase::Linking;
-    if (shown_ && !phaseChange && now - last_ < kInterval) {
+    if (shown_ && what == what_ && now - last_ < kInterval) {
         return;
     }
     last_ = now;
     shown_ = true;
-    if (p.phase == PackProgress::Phase::Linking) {
-        std::fprintf(stderr, "\r\033[K%s: linking the image (%.0f MB)...", label_.c_str(),
-                     megabytes(p.total));
+    what_ = what;
+    if (total == 0) {
+        std::fprintf(stderr, "\r\033[K%s: %s...", label_.c_str(), what);
     } else {
-        std::fprintf(stderr, "\r\033[K%s: packing %3.0f%% (%.0f of %.0f MB)", label_.c_str(),
-                     100.0 * static_cast<double>(p.done) / static_cast<double>(p.total),
-                     megabytes(p.done), megabytes(p.total));
+        std::fprintf(stderr, "\r\033[K%s: %s %3.0f%% (%.0f of %.0f MB)", label_.c_str(), what,
+                     100.0 * static_cast<double>(done) / static_cast<double>(total),
+                     megabytes(done), megabytes(total));
     }
     std::fflush(stderr);
+}
+
+void TerminalProgress::update(const PackProgress& p) {
+    if (p.phase == PackProgress::Phase::Linking) {
+        show("linking the image", 0, 0, p.total);
+    } else {
+        show("packing", p.done, p.total, p.total);
+    }
 }
 
 void TerminalProgress::clear() {

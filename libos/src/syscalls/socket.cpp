@@ -380,18 +380,27 @@ long parseControl(const uint8_t* ctl, size_t len, SocketMessage* m) {
     return 0;
 }
 
-long sendHeader(SocketFile* s, const Msghdr& h, int flags) {
+// The user's iovec array of `h` copied into `iov`, and `m` pointed at it. `receiving`: the
+// buffers are written to.
+long messageBuffers(const Msghdr& h, bool receiving, UserIov* iov, SocketMessage* m) {
     if (h.iovlen > kIovMax) {
         return -EMSGSIZE;
     }
-    UserIov iov;
-    if (long r = iov.copy(h.iov, static_cast<int>(h.iovlen), false); r < 0) {
+    if (long r = iov->copy(h.iov, static_cast<int>(h.iovlen), receiving); r < 0) {
         return r;
     }
+    m->iov = iov->get();
+    m->iovCount = iov->count();
+    m->total = iov->total();
+    return 0;
+}
+
+long sendHeader(SocketFile* s, const Msghdr& h, int flags) {
+    UserIov iov;
     SocketMessage m;
-    m.iov = iov.get();
-    m.iovCount = iov.count();
-    m.total = iov.total();
+    if (long r = messageBuffers(h, false, &iov, &m); r < 0) {
+        return r;
+    }
     m.flags = flags;
     m.ctx = &fsContext();
     m.self = self();
@@ -582,17 +591,11 @@ long detachFds(vfs::FileList& rights, ControlOut* out, bool cloexec) {
 // One recvmsg into the header `h` (a kernel copy of the user's at `user`, whose msg_namelen,
 // msg_controllen and msg_flags are written back).
 long recvHeader(SocketFile* s, const Msghdr& h, Msghdr* user, int flags) {
-    if (h.iovlen > kIovMax) {
-        return -EMSGSIZE;
-    }
     UserIov iov;
-    if (long r = iov.copy(h.iov, static_cast<int>(h.iovlen), true); r < 0) {
+    SocketMessage m;
+    if (long r = messageBuffers(h, true, &iov, &m); r < 0) {
         return r;
     }
-    SocketMessage m;
-    m.iov = iov.get();
-    m.iovCount = iov.count();
-    m.total = iov.total();
     m.flags = flags & ~vfs::kMsgCmsgCloexec;
     long n = s->recvMsg(m);
     if (n < 0) {

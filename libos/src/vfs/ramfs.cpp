@@ -31,6 +31,15 @@ void releasePage(void* page) {
     }
 }
 
+// A page of the file's own with a borrowed page's bytes; nullptr when memory is exhausted.
+void* copyOfBorrowed(const void* page) {
+    void* own = allocPage();
+    if (own != nullptr) {
+        __builtin_memcpy(own, bytesOf(page), kPageSize);
+    }
+    return own;
+}
+
 // Every node type of a ramfs can have its link count changed by its directory.
 void adjustLinks(Node* n, int delta);
 
@@ -578,12 +587,10 @@ void* RamFile::ownPage(uint64_t index, void* page) {
     if (!isBorrowed(page)) {
         return page;
     }
-    void* own = allocPage();
-    if (own == nullptr) {
-        return nullptr;
+    void* own = copyOfBorrowed(page);
+    if (own != nullptr) {
+        pages_.replace(index, own);
     }
-    __builtin_memcpy(own, bytesOf(page), kPageSize);
-    pages_.replace(index, own);
     return own;
 }
 
@@ -658,12 +665,11 @@ bool RamFile::zeroRange(uint64_t from, uint64_t to) {
                 page = nullptr; // a hole reads as zeros
                 return;
             }
-            void* own = allocPage();
+            void* own = copyOfBorrowed(page);
             if (own == nullptr) {
                 ok = false;
                 return;
             }
-            __builtin_memcpy(own, bytesOf(page), kPageSize);
             page = own;
         }
         __builtin_memset(static_cast<char*>(page) + lo, 0, hi - lo);

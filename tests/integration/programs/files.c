@@ -16,34 +16,7 @@
 #include <sys/uio.h>
 #include <unistd.h>
 
-static int failures;
-#define CHECK(name, cond, ...)                                                                     \
-    do {                                                                                           \
-        if (cond) {                                                                                \
-            printf("ok %s\n", name);                                                               \
-        } else {                                                                                   \
-            printf("FAIL %s: ", name);                                                             \
-            printf(__VA_ARGS__);                                                                   \
-            printf(" (errno %d %s)\n", errno, strerror(errno));                                    \
-            failures++;                                                                            \
-        }                                                                                          \
-    } while (0)
-
-/* The whole file as a string (static buffer), or "<error>". */
-static const char* slurp(const char* path) {
-    static char buf[16384];
-    int fd = open(path, O_RDONLY);
-    if (fd < 0) {
-        return "<error>";
-    }
-    ssize_t n = 0, r;
-    while ((r = read(fd, buf + n, sizeof buf - 1 - (size_t)n)) > 0) {
-        n += r;
-    }
-    close(fd);
-    buf[n] = 0;
-    return buf;
-}
+#include "checks.h"
 
 static int put(const char* path, const char* data, int flags) {
     int fd = open(path, O_WRONLY | O_CREAT | flags, 0644);

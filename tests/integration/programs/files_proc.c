@@ -15,33 +15,7 @@
 #include <sys/sysmacros.h>
 #include <unistd.h>
 
-static int failures;
-#define CHECK(name, cond, ...)                                                                     \
-    do {                                                                                           \
-        if (cond) {                                                                                \
-            printf("ok %s\n", name);                                                               \
-        } else {                                                                                   \
-            printf("FAIL %s: ", name);                                                             \
-            printf(__VA_ARGS__);                                                                   \
-            printf(" (errno %d %s)\n", errno, strerror(errno));                                    \
-            failures++;                                                                            \
-        }                                                                                          \
-    } while (0)
-
-static const char* slurp(const char* path) {
-    static char buf[65536];
-    int fd = open(path, O_RDONLY);
-    if (fd < 0) {
-        return "<error>";
-    }
-    ssize_t n = 0, r;
-    while ((r = read(fd, buf + n, sizeof buf - 1 - (size_t)n)) > 0) {
-        n += r;
-    }
-    close(fd);
-    buf[n] = 0;
-    return buf;
-}
+#include "checks.h"
 
 /* The number after "KEY:" in a /proc file, or -1. */
 static long field(const char* text, const char* key) {

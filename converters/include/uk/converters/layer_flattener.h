@@ -69,12 +69,16 @@ public:
 
 private:
     struct Planned;
-    std::vector<Planned> plan() const;
+    // The archive's entries in order, with inode numbers, link counts and which name of a
+    // hard-linked file carries its data. Computed once after the last change to the tree
+    // (archiveSize(), stats() and write() all need it).
+    const std::vector<Planned>& plan() const;
 
     ContentSpool& spool_;
     std::unique_ptr<Node> root_;
     std::vector<std::string> dropped_;
     int layer_ = 0;
+    mutable std::unique_ptr<std::vector<Planned>> plan_; // reset by every change
 };
 
 } // namespace uk::converters

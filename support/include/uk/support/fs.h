@@ -31,6 +31,25 @@ std::string readFile(const std::filesystem::path& path);
 void writeFileAtomic(const std::filesystem::path& path, std::string_view data,
                      bool executable = false);
 
+// A unique, empty file next to `output` that a writer fills (a linker, a tar writer) and
+// commit() renames onto `output`, so `output` is never seen half-written and a failure
+// leaves it as it was. Removed on destruction unless committed.
+class PendingOutput {
+public:
+    explicit PendingOutput(const std::filesystem::path& output);
+    ~PendingOutput();
+    PendingOutput(const PendingOutput&) = delete;
+    PendingOutput& operator=(const PendingOutput&) = delete;
+
+    const std::filesystem::path& path() const { return path_; }
+    void commit();
+
+private:
+    std::filesystem::path output_;
+    std::filesystem::path path_;
+    bool committed_ = false;
+};
+
 // Renames `from` onto `to` (same file system), replacing it.
 void replaceFile(const std::filesystem::path& from, const std::filesystem::path& to);
 

@@ -1,5 +1,6 @@
-// A one-line progress meter on stderr for `uk pack`, shown only when stderr is a terminal
-// and the work is big enough to wait for; otherwise it prints nothing.
+// A one-line progress meter on stderr for long work (`uk pack`, `uk convert`), shown only
+// when stderr is a terminal and the work is big enough to wait for; otherwise it prints
+// nothing.
 #pragma once
 
 #include <chrono>
@@ -19,6 +20,11 @@ public:
     TerminalProgress(const TerminalProgress&) = delete;
     TerminalProgress& operator=(const TerminalProgress&) = delete;
 
+    // "LABEL: WHAT NN% (D of T MB)", or "LABEL: WHAT..." when total is 0. `size` is the
+    // whole work's size: under kMinimumBytes nothing is shown. Redrawn at most every 100 ms,
+    // except when `what` changes.
+    void show(const char* what, uint64_t done, uint64_t total, uint64_t size);
+    // `uk pack`'s phases.
     void update(const PackProgress& progress);
     // Erases the line, so that what is printed next starts on a clean one.
     void clear();
@@ -30,6 +36,7 @@ private:
     std::string label_;
     bool enabled_;
     bool shown_ = false;
+    const char* what_ = nullptr;
     std::chrono::steady_clock::time_point last_;
 };
 
