@@ -62,7 +62,9 @@ RunVerdict decideExitStatus(const VmOutcome& o) {
                             prefixedLines(o.qemuErrors, "uk run: qemu: ")};
     }
     std::string message;
-    if (o.kvmFailed) {
+    if (!o.qemuExplanation.empty()) {
+        message = "uk run: " + o.qemuExplanation + "\n";
+    } else if (o.kvmFailed) {
         message = "uk run: KVM could not run the guest (" + describeExit(o) + ")\n";
     } else {
         message = "uk run: " + describeExit(o) + " without an exit status from the guest";

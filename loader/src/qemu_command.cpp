@@ -44,6 +44,14 @@ std::string escapeQemuOptionValue(std::string_view value) {
     return out;
 }
 
+std::string hostForwardRule(const PublishedPort& port, const std::optional<Ipv4Interface>& ip) {
+    // An empty guest address means slirp's first DHCP address, 10.0.2.15: the guest's
+    // address unless --ip moved it.
+    std::string guest = ip ? formatIpv4(ip->address) : "";
+    return std::string(protocolName(port.protocol)) + ":" + formatIpv4(port.hostAddress) + ":" +
+           std::to_string(port.hostPort) + "-" + guest + ":" + std::to_string(port.guestPort);
+}
+
 QemuCommandBuilder::QemuCommandBuilder(const RunOptions& options, Accel accel)
     : options_(options), accel_(accel) {}
 
@@ -75,6 +83,20 @@ std::string QemuCommandBuilder::kernelCommandLine() const {
     }
     if (tscHz_ != 0 && accel_ == Accel::Tcg) {
         words.push_back(std::string(image::kOptTscHz) + "=" + std::to_string(tscHz_));
+    }
+    GuestNetwork net = guestNetwork(options_);
+    if (net.ip) {
+        words.push_back(std::string(image::kOptIp) + "=" + formatIpv4(net.ip->address) + "/" +
+                        std::to_string(net.ip->prefix));
+    }
+    if (net.gateway) {
+        words.push_back(std::string(image::kOptGateway) + "=" + formatIpv4(*net.gateway));
+    }
+    for (uint32_t dns : net.dns) {
+        words.push_back(std::string(image::kOptDns) + "=" + formatIpv4(dns));
+    }
+    if (!options_.hostname.empty()) {
+        words.push_back(std::string(image::kOptHostname) + "=" + options_.hostname);
     }
     for (const auto& e : options_.env) {
         words.push_back(std::string(image::kOptEnv) + "=" + e);
@@ -110,13 +132,27 @@ std::string QemuCommandBuilder::machineOption() const {
         // kernel command line (virtio_mmio.device=), which is where the guest looks.
         return std::string("microvm,x-option-roms=off,pit=on,pic=off,rtc=") +
                (controlFile_ ? "off" : "on") + ",isa-serial=on" +
-               (options_.userNet ? ",acpi=off" : "");
+               (options_.net != NetMode::None ? ",acpi=off" : "");
     case MachineType::Q35:
         return "q35";
     case MachineType::Pc:
         return "pc";
     }
     return "microvm";
+}
+
+std::string QemuCommandBuilder::netdevOption() const {
+    if (options_.net == NetMode::Tap) {
+        // script=no, downscript=no: QEMU's default /etc/qemu-ifup scripts are not uk's to run;
+        // the interface is configured (bridged, addressed) by whoever made it.
+        return "tap,id=net0,ifname=" + escapeQemuOptionValue(options_.tapInterface) +
+               ",script=no,downscript=no";
+    }
+    std::string netdev = "user,id=net0";
+    for (const PublishedPort& p : options_.publish) {
+        netdev += ",hostfwd=" + escapeQemuOptionValue(hostForwardRule(p, options_.ip));
+    }
+    return netdev;
 }
 
 std::vector<std::string> QemuCommandBuilder::argv(const std::string& qemuProgram) const {
@@ -154,11 +190,22 @@ std::vector<std::string> QemuCommandBuilder::argv(const std::string& qemuProgram
         add({"-serial", "stdio"});
     }
     add({"-device", "isa-debug-exit,iobase=0xf4,iosize=0x04"});
-    if (options_.userNet) {
-        // virtio 1.x over MMIO (QEMU's virtio-mmio is legacy unless told otherwise); the
-        // guest finds it through the virtio_mmio.device= word QEMU appends to the command line.
-        add({"-global", "virtio-mmio.force-legacy=false", "-netdev", "user,id=net0", "-device",
-             "virtio-net-device,netdev=net0"});
+    if (options_.net != NetMode::None) {
+        add({"-netdev", netdevOption()});
+        // A fixed MAC (QEMU's own default for the first NIC, said explicitly) so the guest's
+        // address does not depend on QEMU's defaults or on how many NICs there are.
+        std::string common = std::string("netdev=net0,mac=") + kGuestMac;
+        if (options_.machine == MachineType::Microvm) {
+            // virtio 1.x over MMIO (QEMU's virtio-mmio is legacy unless told otherwise); the
+            // guest finds it through the virtio_mmio.device= word QEMU appends to the
+            // command line.
+            add({"-global", "virtio-mmio.force-legacy=false", "-device",
+                 "virtio-net-device," + common});
+        } else {
+            // Modern-only virtio 1.x on PCI, like the MMIO device; romfile= (empty) loads no
+            // iPXE option ROM: nothing boots from the network, and SeaBIOS starts sooner.
+            add({"-device", "virtio-net-pci," + common + ",disable-legacy=on,romfile="});
+        }
     }
     if (controlFile_) {
         add({"-chardev", "file,id=ukctl,path=" + escapeQemuOptionValue(controlFile_->string()),

@@ -83,8 +83,11 @@ std::string firstReason(const VmOutcome& outcome) {
 // (nested hosts often cannot: MSR errors, emulation failures). A start that fails before the
 // guest said anything is retried once under TCG, with the input it had already consumed.
 bool shouldRetryWithTcg(const RunOptions& options, Accel accel, const VmOutcome& outcome) {
+    // A failure QEMU's diagnostics recognized (a port, a tap) is not KVM's and would only
+    // happen again under TCG, and mark this host's KVM as broken on top.
     return options.accel == Accel::Auto && accel == Accel::Kvm && !outcome.guestSpoke &&
-           !outcome.timedOut && outcome.stoppedBySignal == 0 && outcome.inputReplayable;
+           !outcome.timedOut && outcome.stoppedBySignal == 0 && outcome.inputReplayable &&
+           outcome.qemuExplanation.empty();
 }
 
 // QEMU's own message for a bad -initrd is vague; say which file and why first.
@@ -133,6 +136,12 @@ int run(RunOptions options) {
         throw Error("cannot find QEMU (" + options.qemu +
                     "); install Debian's qemu-system-x86 package or pass --qemu PATH");
     }
+    // Checked before booting so that the message names the option; QEMU's own would come
+    // only after it started, in its words.
+    if (options.net == NetMode::Tap) {
+        checkTapUsable(options.tapInterface);
+    }
+    checkPublishedPorts(options.publish);
     HostFactsStore hostFacts;
     Accel accel = resolveAccel(options.accel, hostFacts.facts().kvmBroken);
     fs::TempDir temp("uk-run");
@@ -173,7 +182,7 @@ int run(RunOptions options) {
             continue;
         }
         if (accel == Accel::Kvm && !outcome.guestSpoke && !outcome.timedOut &&
-            outcome.stoppedBySignal == 0) {
+            outcome.stoppedBySignal == 0 && outcome.qemuExplanation.empty()) {
             outcome.kvmFailed = true; // so the message suggests TCG
         }
         RunVerdict verdict = decideExitStatus(outcome);

@@ -51,6 +51,10 @@ std::string inQuotes(std::string_view s) {
     return "'" + std::string(s) + "'";
 }
 
+bool isBlankChar(char c) {
+    return c == ' ' || c == '\t' || c == '\n' || c == '\r' || c == '\v' || c == '\f';
+}
+
 bool validEnvName(std::string_view name) {
     if (name.empty()) {
         return false;
@@ -92,6 +96,237 @@ std::string checkedUser(const std::string& value) {
     return value;
 }
 
+// Why `address` cannot be a host's own address (or a server's), or "" when it can be.
+std::string unicastProblem(uint32_t address) {
+    if ((address >> 24) == 0) {
+        return "is not a host address (0.0.0.0/8 stands for \"this network\")";
+    }
+    if ((address >> 24) == 127) {
+        return "is a loopback address (inside the guest it would be the guest itself)";
+    }
+    if ((address >> 28) == 0xe) {
+        return "is a multicast address";
+    }
+    if ((address >> 28) == 0xf) {
+        return "is reserved (240.0.0.0/4, the broadcast address among them)";
+    }
+    return "";
+}
+
+uint32_t netmask(unsigned prefix) {
+    return prefix == 0 ? 0 : ~uint32_t{0} << (32 - prefix);
+}
+
+// "ADDR[/PREFIX]" for --ip; the prefix defaults to /24, the size of most small networks.
+Ipv4Interface parseInterface(const std::string& text) {
+    size_t slash = text.find('/');
+    auto address = parseIpv4(std::string_view(text).substr(0, slash));
+    if (!address) {
+        throw UsageError("--ip: expected an IPv4 address with an optional prefix length, like "
+                         "10.0.2.20 or 192.168.7.2/24, got " +
+                         inQuotes(text));
+    }
+    Ipv4Interface ip{*address, 24};
+    if (slash != std::string::npos) {
+        auto prefix = parseUnsigned(std::string_view(text).substr(slash + 1));
+        if (!prefix || *prefix < 1 || *prefix > 32) {
+            throw UsageError("--ip: the prefix length after '/' must be from 1 to 32, got " +
+                             inQuotes(text));
+        }
+        ip.prefix = static_cast<unsigned>(*prefix);
+    }
+    if (std::string why = unicastProblem(ip.address); !why.empty()) {
+        throw UsageError("--ip: " + formatIpv4(ip.address) + " " + why);
+    }
+    // /31 and /32 have no network or broadcast address (RFC 3021).
+    uint32_t host = ip.address & ~netmask(ip.prefix);
+    if (ip.prefix <= 30 && (host == 0 || host == ~netmask(ip.prefix))) {
+        throw UsageError("--ip: " + formatIpv4(ip.address) + " is the " +
+                         (host == 0 ? "network" : "broadcast") + " address of " +
+                         formatIpv4(ip.address & netmask(ip.prefix)) + "/" +
+                         std::to_string(ip.prefix) + "; give the guest an address inside it");
+    }
+    return ip;
+}
+
+// --gw and --dns: one unicast IPv4 address.
+uint32_t parseServerAddress(std::string_view option, const std::string& text) {
+    auto address = parseIpv4(text);
+    if (!address) {
+        throw UsageError(std::string(option) + ": expected an IPv4 address like 10.0.2.2, got " +
+                         inQuotes(text));
+    }
+    if (std::string why = unicastProblem(*address); !why.empty()) {
+        throw UsageError(std::string(option) + ": " + text + " " + why);
+    }
+    return *address;
+}
+
+// What Linux takes as a host name (at most 64 bytes, HOST_NAME_MAX) and DNS as a name
+// (RFC 1123): dot-separated labels of 1 to 63 letters, digits and '-', none starting or
+// ending with '-'.
+std::string checkedHostname(const std::string& name) {
+    auto bad = [&](const std::string& why) {
+        return UsageError("--hostname: " + why + " (got " + inQuotes(name) +
+                          "; a host name is letters, digits and '-', in labels separated by '.')");
+    };
+    constexpr size_t kMaxHostname = 64;
+    constexpr size_t kMaxLabel = 63;
+    if (name.empty()) {
+        throw bad("the name is empty");
+    }
+    if (name.size() > kMaxHostname) {
+        throw bad("longer than " + std::to_string(kMaxHostname) + " characters");
+    }
+    size_t start = 0;
+    for (;;) {
+        size_t dot = name.find('.', start);
+        std::string_view label = std::string_view(name).substr(
+            start, dot == std::string::npos ? std::string::npos : dot - start);
+        if (label.empty()) {
+            throw bad("an empty label (two dots in a row, or a dot at either end)");
+        }
+        if (label.size() > kMaxLabel) {
+            throw bad("a label longer than " + std::to_string(kMaxLabel) + " characters");
+        }
+        for (char c : label) {
+            bool ok = (c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z') || (c >= '0' && c <= '9') ||
+                      c == '-';
+            if (!ok) {
+                throw bad(inQuotes(std::string(1, c)) + " is not allowed");
+            }
+        }
+        if (label.front() == '-' || label.back() == '-') {
+            throw bad("a label starts or ends with '-'");
+        }
+        if (dot == std::string::npos) {
+            return name;
+        }
+        start = dot + 1;
+    }
+}
+
+// Linux interface names: 1 to 15 bytes (IFNAMSIZ less the terminating zero), no '/', ':' or
+// blanks, not "." or "..".
+std::string checkedTapName(const std::string& value) {
+    std::string name = value.substr(4); // after "tap:"
+    auto bad = [&](const std::string& why) { return UsageError("--net " + value + ": " + why); };
+    constexpr size_t kMaxInterfaceName = 15;
+    if (name.empty()) {
+        throw bad("give the tap interface's name: tap:IFNAME (for example tap:tap0)");
+    }
+    if (name.size() > kMaxInterfaceName) {
+        throw bad("an interface name has at most " + std::to_string(kMaxInterfaceName) +
+                  " characters");
+    }
+    if (name == "." || name == "..") {
+        throw bad("not an interface name");
+    }
+    for (char c : name) {
+        if (c == '/' || c == ':' || isBlankChar(c) || c == 0) {
+            throw bad("an interface name cannot contain " + inQuotes(std::string(1, c)));
+        }
+    }
+    return name;
+}
+
+std::string describePort(const PublishedPort& p) {
+    return std::to_string(p.hostPort) + "/" + std::string(protocolName(p.protocol));
+}
+
+// The network options together: what each network allows, and what they imply.
+void checkNetwork(const RunOptions& o) {
+    if (o.net == NetMode::None) {
+        if (!o.publish.empty()) {
+            throw UsageError("-p " + o.publish.front().spec +
+                             ": publishing a port needs the user network, but --net none gives "
+                             "the guest no network (leave --net out: user is the default)");
+        }
+        const char* given = o.ip             ? "--ip"
+                            : o.gateway      ? "--gw"
+                            : !o.dns.empty() ? "--dns"
+                            : o.dhcp         ? "--dhcp"
+                                             : nullptr;
+        if (given != nullptr) {
+            throw UsageError(std::string(given) +
+                             " configures the guest's network, but --net none gives it none");
+        }
+        return;
+    }
+    if (o.net == NetMode::Tap && !o.publish.empty()) {
+        throw UsageError("-p " + o.publish.front().spec +
+                         ": publishing ports is a feature of QEMU's user network (--net user); "
+                         "on --net tap:" +
+                         o.tapInterface +
+                         " the guest is reached at its own address on that interface");
+    }
+    if (o.dhcp && o.ip) {
+        throw UsageError("--ip and --dhcp: choose one (a static address, or one from DHCP)");
+    }
+    if (o.dhcp && o.gateway) {
+        throw UsageError("--gw and --dhcp: with --dhcp the DHCP server names the gateway");
+    }
+    if (o.dns.size() > kMaxDnsServers) {
+        throw UsageError("--dns: at most " + std::to_string(kMaxDnsServers) + " servers, got " +
+                         std::to_string(o.dns.size()));
+    }
+    if (o.net == NetMode::User) {
+        // slirp routes and answers only inside its own network (10.0.2.0/24 as uk run starts
+        // it), with itself at .2 (gateway) and .3 (DNS); any other address would leave the
+        // guest cut off, and port forwarding aims at the --ip address.
+        if (o.ip) {
+            std::string given = formatIpv4(o.ip->address) + "/" + std::to_string(o.ip->prefix);
+            if ((o.ip->address & netmask(kUserPrefix)) != kUserNetwork ||
+                o.ip->prefix != kUserPrefix) {
+                throw UsageError("--ip " + given +
+                                 ": QEMU's user network (--net user) is 10.0.2.0/24; give an "
+                                 "address in it (10.0.2.15 is the default) or use --net "
+                                 "tap:IFNAME for another network");
+            }
+            if (o.ip->address == kUserGateway || o.ip->address == kUserDns) {
+                throw UsageError("--ip " + given + ": " + formatIpv4(o.ip->address) +
+                                 " is the user network's own " +
+                                 (o.ip->address == kUserGateway ? "gateway" : "DNS server") +
+                                 " address; give the guest another one (10.0.2.15 is the "
+                                 "default)");
+            }
+        }
+        if (o.gateway && *o.gateway != kUserGateway) {
+            throw UsageError("--gw " + formatIpv4(*o.gateway) +
+                             ": QEMU's user network (--net user) routes only through " +
+                             formatIpv4(kUserGateway) + " (leave --gw out)");
+        }
+    } else if (o.gateway) {
+        if (!o.ip) {
+            throw UsageError("--gw needs --ip (without --ip the guest asks DHCP, which names "
+                             "the gateway)");
+        }
+        uint32_t mask = netmask(o.ip->prefix);
+        std::string net = formatIpv4(o.ip->address & mask) + "/" + std::to_string(o.ip->prefix);
+        if ((*o.gateway & mask) != (o.ip->address & mask)) {
+            throw UsageError("--gw " + formatIpv4(*o.gateway) + " is not in the guest's network " +
+                             net + " (from --ip)");
+        }
+        if (*o.gateway == o.ip->address) {
+            throw UsageError("--gw " + formatIpv4(*o.gateway) +
+                             " is the guest's own address (--ip)");
+        }
+    }
+    // QEMU would fail on the second forwarding rule for a host port; say which two.
+    for (size_t i = 0; i < o.publish.size(); ++i) {
+        for (size_t j = i + 1; j < o.publish.size(); ++j) {
+            const PublishedPort& a = o.publish[i];
+            const PublishedPort& b = o.publish[j];
+            bool overlap =
+                a.hostAddress == b.hostAddress || a.hostAddress == 0 || b.hostAddress == 0;
+            if (a.protocol == b.protocol && a.hostPort == b.hostPort && overlap) {
+                throw UsageError("-p " + a.spec + " and -p " + b.spec + " both publish host port " +
+                                 describePort(a));
+            }
+        }
+    }
+}
+
 } // namespace
 
 std::string_view machineName(MachineType machine) {
@@ -116,6 +351,119 @@ std::string_view accelName(Accel accel) {
         return "tcg";
     }
     return "?";
+}
+
+std::string_view protocolName(PortProtocol protocol) {
+    return protocol == PortProtocol::Udp ? "udp" : "tcp";
+}
+
+std::optional<uint32_t> parseIpv4(std::string_view text) {
+    uint32_t value = 0;
+    size_t start = 0;
+    for (int part = 0; part < 4; ++part) {
+        size_t end = part < 3 ? text.find('.', start) : text.size();
+        if (end == std::string_view::npos) {
+            return std::nullopt;
+        }
+        std::string_view digits = text.substr(start, end - start);
+        if (digits.size() > 3 || (digits.size() > 1 && digits[0] == '0')) {
+            return std::nullopt;
+        }
+        auto n = parseUnsigned(digits);
+        if (!n || *n > 255) {
+            return std::nullopt;
+        }
+        value = value << 8 | static_cast<uint32_t>(*n);
+        start = end + 1;
+    }
+    return value;
+}
+
+std::string formatIpv4(uint32_t address) {
+    return std::to_string(address >> 24) + "." + std::to_string((address >> 16) & 0xff) + "." +
+           std::to_string((address >> 8) & 0xff) + "." + std::to_string(address & 0xff);
+}
+
+PublishedPort parsePublish(std::string_view spec) {
+    PublishedPort p;
+    p.spec = std::string(spec);
+    auto bad = [&](const std::string& why) { return UsageError("-p " + p.spec + ": " + why); };
+    std::string_view rest = spec;
+    if (size_t slash = rest.rfind('/'); slash != std::string_view::npos) {
+        std::string_view protocol = rest.substr(slash + 1);
+        if (protocol == "tcp") {
+            p.protocol = PortProtocol::Tcp;
+        } else if (protocol == "udp") {
+            p.protocol = PortProtocol::Udp;
+        } else {
+            throw bad("expected the protocol tcp or udp after '/', got " + inQuotes(protocol));
+        }
+        rest = rest.substr(0, slash);
+    }
+    size_t colons = static_cast<size_t>(std::count(rest.begin(), rest.end(), ':'));
+    if ((!rest.empty() && rest[0] == '[') || colons > 2) {
+        throw bad("only IPv4 host addresses can be published (QEMU's user network forwards "
+                  "IPv4 only)");
+    }
+    if (colons == 0) {
+        throw bad("expected [HOSTIP:]HOSTPORT:GUESTPORT[/tcp|/udp], for example 8080:80 (uk run "
+                  "does not pick a host port itself)");
+    }
+    if (colons == 2) {
+        size_t colon = rest.find(':');
+        std::string_view host = rest.substr(0, colon);
+        auto address = parseIpv4(host);
+        if (!address) {
+            throw bad("expected an IPv4 host address like 127.0.0.1 before the host port, got " +
+                      inQuotes(host));
+        }
+        if ((*address >> 28) >= 0xe) {
+            throw bad(std::string(host) + " is not an address the host can listen on");
+        }
+        p.hostAddress = *address;
+        rest = rest.substr(colon + 1);
+    }
+    size_t colon = rest.find(':');
+    auto port = [&](std::string_view text, const char* which) -> uint16_t {
+        if (text.find('-') != std::string_view::npos) {
+            throw bad("port ranges are not supported; give one -p for each port");
+        }
+        if (text.empty()) {
+            throw bad(std::string("the ") + which +
+                      " port is missing (uk run does not pick one itself)");
+        }
+        auto n = parseUnsigned(text);
+        if (!n || *n < 1 || *n > 65535) {
+            throw bad(std::string("the ") + which + " port must be a number from 1 to 65535, got " +
+                      inQuotes(text));
+        }
+        return static_cast<uint16_t>(*n);
+    };
+    p.hostPort = port(rest.substr(0, colon), "host");
+    p.guestPort = port(rest.substr(colon + 1), "guest");
+    return p;
+}
+
+GuestNetwork guestNetwork(const RunOptions& options) {
+    GuestNetwork g;
+    if (options.net == NetMode::None) {
+        return g;
+    }
+    g.ip = options.ip;
+    g.gateway = options.gateway;
+    g.dns = options.dns;
+    if (options.net == NetMode::User && !options.dhcp) {
+        if (!g.ip) {
+            g.ip = Ipv4Interface{kUserGuest, kUserPrefix};
+        }
+        if (!g.gateway) {
+            g.gateway = kUserGateway;
+        }
+        if (g.dns.empty()) {
+            g.dns.push_back(kUserDns);
+        }
+    }
+    return g;
 }
 
 uint64_t parseMemorySize(std::string_view text) {
@@ -318,12 +666,30 @@ RunOptions parseRunOptions(const std::vector<std::string>& args) {
         } else if (is(w, "--net")) {
             std::string v = valueOf(w, "--net");
             if (v == "user") {
-                o.userNet = true;
+                o.net = NetMode::User;
             } else if (v == "none") {
-                o.userNet = false;
+                o.net = NetMode::None;
+            } else if (v.compare(0, 4, "tap:") == 0 || v == "tap") {
+                o.net = NetMode::Tap;
+                o.tapInterface = checkedTapName(v == "tap" ? "tap:" : v);
             } else {
-                throw UsageError("--net: expected none or user, got " + inQuotes(v));
+                throw UsageError("--net: expected none, user or tap:IFNAME, got " + inQuotes(v));
             }
+        } else if (w == "-p" || is(w, "--publish")) {
+            o.publish.push_back(parsePublish(valueOf(w, w == "-p" ? "-p" : "--publish")));
+        } else if (w.size() > 2 && w.compare(0, 2, "-p") == 0) {
+            // -p8080:80, as getopt allows; "-p=8080:80" as Go's flag parsers (docker) allow.
+            o.publish.push_back(parsePublish(w[2] == '=' ? w.substr(3) : w.substr(2)));
+        } else if (is(w, "--ip")) {
+            o.ip = parseInterface(valueOf(w, "--ip"));
+        } else if (is(w, "--gw")) {
+            o.gateway = parseServerAddress("--gw", valueOf(w, "--gw"));
+        } else if (is(w, "--dns")) {
+            o.dns.push_back(parseServerAddress("--dns", valueOf(w, "--dns")));
+        } else if (w == "--dhcp") {
+            o.dhcp = true;
+        } else if (is(w, "--hostname")) {
+            o.hostname = checkedHostname(valueOf(w, "--hostname"));
         } else if (w == "-u" || is(w, "--user")) {
             o.user = checkedUser(valueOf(w, w == "-u" ? "-u" : "--user"));
         } else if (w == "-e" || is(w, "--env")) {
@@ -347,10 +713,7 @@ RunOptions parseRunOptions(const std::vector<std::string>& args) {
     if (!haveImage) {
         throw UsageError("no image given (usage: uk run IMAGE [options] [-- ARGS...])");
     }
-    if (o.userNet && o.machine != MachineType::Microvm) {
-        throw UsageError("--net user needs --machine microvm for now (uk's virtio-net driver "
-                         "speaks virtio-mmio; its PCI transport is not there yet)");
-    }
+    checkNetwork(o);
     return o;
 }
 
@@ -380,9 +743,30 @@ options:
                      run PROGRAM (a path or a name looked up in PATH) instead of the
                      image's entrypoint; the image's default arguments are dropped, ARGS
                      follow PROGRAM (as docker run --entrypoint)
-  --net none|user    user: a virtio-net device on QEMU's user-mode network (microvm;
-                     the guest finds it and logs its MAC address; sockets over it are
-                     not there yet). Default none
+  --net MODE         the guest's network card (virtio-net) and where it is plugged in:
+                     user (default): QEMU's user-mode network, no privileges needed; the
+                       guest is 10.0.2.15/24 behind QEMU's NAT (gateway 10.0.2.2, DNS
+                       10.0.2.3) and reaches what the host reaches
+                     tap:IFNAME: the host's tap interface IFNAME, made beforehand for
+                       uk run's user (ip tuntap add dev IFNAME mode tap user NAME) or,
+                       with root or CAP_NET_ADMIN, created by QEMU (unconfigured)
+                     none: no network card
+  -p, --publish [HOSTIP:]HOSTPORT:GUESTPORT[/tcp|/udp]
+                     forward HOSTPORT on the host (on HOSTIP, default 0.0.0.0: every
+                     address) to GUESTPORT in the guest, as docker run -p; tcp unless
+                     /udp; repeatable; user network only. uk run checks that it can bind
+                     each host port before it boots
+  --ip ADDR[/PREFIX] the guest's static IPv4 address (prefix default 24). On the user
+                     network an address in 10.0.2.0/24 (default 10.0.2.15); on a tap,
+                     without --ip the guest asks DHCP
+  --gw ADDR          the guest's default gateway (with --ip; on the user network only
+                     10.0.2.2, the default there)
+  --dns ADDR         a DNS server for the guest (repeatable, at most 3; default on the
+                     user network 10.0.2.3; with DHCP, used instead of the server's)
+  --dhcp             on the user network, make the guest ask QEMU's DHCP server for its
+                     address instead of being told the one that server hands out
+  --hostname NAME    the guest's host name: letters, digits and '-', labels separated
+                     by '.', at most 64 characters (default: "uk")
   -u, --user UID[:GID]
                      run as user UID and group GID (decimal ids) instead of the image's
                      user, without its supplementary groups; GID defaults to UID's group

@@ -120,6 +120,7 @@ public:
         }
         show(console_.flush());
         outcome_.qemuErrors = diagnostics_.finish();
+        outcome_.qemuExplanation = diagnostics_.explanation();
         // QEMU has exited: whatever it wrote to the control FIFO is there to read.
         while (readControl()) {
         }

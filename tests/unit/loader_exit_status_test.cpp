@@ -169,3 +169,52 @@ TEST_CASE("qemu diagnostics: a flood is cut, not buffered without end") {
     CHECK(held.size() < 70 * 1024);
     CHECK(contains(held, "(more QEMU output left out)"));
 }
+
+TEST_CASE("qemu diagnostics: network set-up failures in uk run's words") {
+    QemuDiagnostics ports("qemu-system-x86_64");
+    ports.feed("qemu-system-x86_64: -netdev user,id=net0,hostfwd=tcp:0.0.0.0:8080-:80: Could "
+               "not set up host forwarding rule 'tcp:0.0.0.0:8080-:80'\n");
+    CHECK(ports.explanation() ==
+          "QEMU could not publish host port 8080/tcp on 0.0.0.0 (-p): the port is in use, or "
+          "not allowed (ports below 1024 need root or CAP_NET_BIND_SERVICE)");
+    // QEMU's own line stays, for the details.
+    CHECK(contains(ports.finish(), "Could not set up host forwarding rule"));
+
+    QemuDiagnostics udp("q");
+    udp.feed("q: -netdev user: Could not set up host forwarding rule 'udp::53-:53'\n");
+    CHECK(contains(udp.explanation(), "host port 53/udp on 0.0.0.0"));
+
+    QemuDiagnostics busy("q");
+    busy.feed("q: -netdev tap,id=net0,ifname=tap0,script=no,downscript=no: could not configure "
+              "/dev/net/tun (tap0): Device or resource busy\n");
+    CHECK(busy.explanation() == "QEMU could not attach the tap interface tap0: it is in use by "
+                                "another program (a tap serves one VM at a time)");
+    QemuDiagnostics denied("q");
+    denied.feed("q: -netdev tap,ifname=t1: could not configure /dev/net/tun (t1): Operation not "
+                "permitted\n");
+    CHECK(contains(denied.explanation(), "tap interface t1: creating a tap, or using another "
+                                         "user's, needs root or CAP_NET_ADMIN"));
+    QemuDiagnostics notTap("q");
+    notTap.feed("q: -netdev tap,ifname=eth0: could not configure /dev/net/tun (eth0): Invalid "
+                "argument\n");
+    CHECK(notTap.explanation() == "QEMU could not attach eth0: it is not a plain tap interface");
+    QemuDiagnostics noTun("q");
+    noTun.feed(
+        "q: -netdev tap,ifname=t1: could not open /dev/net/tun: No such file or directory\n");
+    CHECK(contains(noTun.explanation(), "QEMU could not open /dev/net/tun"));
+
+    QemuDiagnostics other("q");
+    other.feed("q: -m 99999G: cannot set up guest memory 'pc.ram'\n");
+    CHECK(other.explanation().empty());
+}
+
+TEST_CASE("exit status: a recognized QEMU failure leads the message") {
+    VmOutcome o = qemuExited(1);
+    o.qemuExplanation = "QEMU could not publish host port 8080/tcp on 0.0.0.0 (-p): ...";
+    o.qemuErrors = "-netdev user,...: Could not set up host forwarding rule 'tcp::8080-:80'\n";
+    auto v = decideExitStatus(o);
+    CHECK(v.status == 125);
+    CHECK(v.message.rfind("uk run: QEMU could not publish host port 8080/tcp", 0) == 0);
+    CHECK(contains(v.message, "uk run: qemu: -netdev user,...: Could not set up host forwarding"));
+    CHECK_FALSE(contains(v.message, "without an exit status"));
+}

@@ -13,6 +13,8 @@
 
 using uk::loader::Accel;
 using uk::loader::MachineType;
+using uk::loader::NetMode;
+using uk::loader::parseRunOptions;
 using uk::loader::QemuCommandBuilder;
 using uk::loader::quoteKernelWord;
 using uk::loader::RunOptions;
@@ -42,10 +44,12 @@ std::vector<std::string> valuesAfter(const Argv& argv, const std::string& option
     return values;
 }
 
+// Without a network unless a test asks for one: the other tests are about everything else.
 RunOptions options(MachineType machine = MachineType::Microvm) {
     RunOptions o;
     o.image = "/images/app.img";
     o.machine = machine;
+    o.net = NetMode::None;
     return o;
 }
 
@@ -134,6 +138,98 @@ TEST_CASE("qemu argv: relative image paths become absolute; commas in option lis
     CHECK(kernel.find("..") == std::string::npos);
     CHECK(valuesAfter(argv, "-chardev").at(1) == "file,id=ukctl,path=/tmp/a,,b/control");
     CHECK(uk::loader::escapeQemuOptionValue("a,b,,c") == "a,,b,,,,c");
+}
+
+TEST_CASE("qemu argv: the default user network on microvm") {
+    RunOptions o = parseRunOptions({"/images/app.img"});
+    QemuCommandBuilder b(o, Accel::Tcg);
+    b.supervised("/t/control", 1, "00");
+    Argv argv = b.argv("qemu");
+    // acpi=off: QEMU announces virtio-mmio devices on the kernel command line.
+    CHECK(valueAfter(argv, "-machine") ==
+          "microvm,x-option-roms=off,pit=on,pic=off,rtc=off,isa-serial=on,acpi=off");
+    CHECK(valueAfter(argv, "-global") == "virtio-mmio.force-legacy=false");
+    CHECK(valueAfter(argv, "-netdev") == "user,id=net0");
+    CHECK(valuesAfter(argv, "-device").at(1) ==
+          "virtio-net-device,netdev=net0,mac=52:54:00:12:34:56");
+    // slirp's own addresses, so the guest need not wait for DHCP.
+    CHECK(valueAfter(argv, "-append") ==
+          "uk.stdin=escaped uk.time=1 uk.seed=00 uk.ip=10.0.2.15/24 uk.gw=10.0.2.2 "
+          "uk.dns=10.0.2.3");
+}
+
+TEST_CASE("qemu argv: no network card with --net none") {
+    Argv argv = QemuCommandBuilder(options(), Accel::Tcg).argv("qemu");
+    CHECK_FALSE(has(argv, "-netdev"));
+    CHECK_FALSE(has(argv, "-global"));
+    CHECK(valueAfter(argv, "-machine").find("acpi") == std::string::npos);
+    CHECK(valuesAfter(argv, "-device") ==
+          std::vector<std::string>{"isa-debug-exit,iobase=0xf4,iosize=0x04"});
+}
+
+TEST_CASE("qemu argv: q35 and pc get a modern-only virtio-net-pci without an option ROM") {
+    for (const char* machine : {"q35", "pc"}) {
+        CAPTURE(machine);
+        RunOptions o = parseRunOptions({"/images/app.img", "--machine", machine});
+        Argv argv = QemuCommandBuilder(o, Accel::Tcg).argv("qemu");
+        CHECK(valueAfter(argv, "-machine") == machine);
+        CHECK_FALSE(has(argv, "-global")); // virtio-mmio only
+        CHECK(valueAfter(argv, "-netdev") == "user,id=net0");
+        CHECK(valuesAfter(argv, "-device").at(1) ==
+              "virtio-net-pci,netdev=net0,mac=52:54:00:12:34:56,disable-legacy=on,romfile=");
+    }
+}
+
+TEST_CASE("qemu argv: -p becomes hostfwd rules on the user network") {
+    RunOptions o = parseRunOptions(
+        {"/images/app.img", "-p", "8080:80", "-p", "127.0.0.1:5353:53/udp", "-p", "2222:22/tcp"});
+    Argv argv = QemuCommandBuilder(o, Accel::Tcg).argv("qemu");
+    CHECK(valueAfter(argv, "-netdev") ==
+          "user,id=net0,hostfwd=tcp:0.0.0.0:8080-:80,hostfwd=udp:127.0.0.1:5353-:53,"
+          "hostfwd=tcp:0.0.0.0:2222-:22");
+    // With --ip the forwarded ports go to that address, not slirp's first DHCP lease.
+    RunOptions moved = parseRunOptions({"/images/app.img", "-p", "8080:80", "--ip", "10.0.2.40"});
+    Argv movedArgv = QemuCommandBuilder(moved, Accel::Tcg).argv("qemu");
+    CHECK(valueAfter(movedArgv, "-netdev") == "user,id=net0,hostfwd=tcp:0.0.0.0:8080-10.0.2.40:80");
+    CHECK(valueAfter(movedArgv, "-append") == "uk.ip=10.0.2.40/24 uk.gw=10.0.2.2 uk.dns=10.0.2.3");
+}
+
+TEST_CASE("qemu argv: a tap interface") {
+    RunOptions o = parseRunOptions({"/images/app.img", "--net", "tap:uk,0", "--ip",
+                                    "192.168.7.2/24", "--gw", "192.168.7.1", "--dns", "192.168.7.1",
+                                    "--dns", "1.1.1.1", "--hostname", "box"});
+    Argv argv = QemuCommandBuilder(o, Accel::Tcg).argv("qemu");
+    CHECK(valueAfter(argv, "-netdev") == "tap,id=net0,ifname=uk,,0,script=no,downscript=no");
+    CHECK(valuesAfter(argv, "-device").at(1) ==
+          "virtio-net-device,netdev=net0,mac=52:54:00:12:34:56");
+    CHECK(valueAfter(argv, "-append") == "uk.ip=192.168.7.2/24 uk.gw=192.168.7.1 "
+                                         "uk.dns=192.168.7.1 uk.dns=1.1.1.1 uk.hostname=box");
+    // Without --ip the guest asks DHCP: no address on its command line.
+    RunOptions dhcp = parseRunOptions({"/images/app.img", "--net", "tap:tap0"});
+    CHECK(QemuCommandBuilder(dhcp, Accel::Tcg).kernelCommandLine().empty());
+}
+
+TEST_CASE("kernel command line: --dhcp and --hostname, checked by the guest's parser") {
+    RunOptions o = parseRunOptions({"/images/app.img", "--dhcp", "--hostname", "web-1", "--dns",
+                                    "9.9.9.9", "-e", "A=1", "--", "x"});
+    std::string line = QemuCommandBuilder(o, Accel::Tcg).kernelCommandLine();
+    CHECK(line == "uk.dns=9.9.9.9 uk.hostname=web-1 uk.env=A=1 -- x");
+    auto parsed = std::make_unique<uk::CommandLine>();
+    REQUIRE(parsed->parse(line.c_str()));
+    CHECK(std::string(parsed->value("uk.hostname")) == "web-1");
+    CHECK(std::string(parsed->value("uk.dns")) == "9.9.9.9");
+    CHECK(parsed->value("uk.ip") == nullptr);
+}
+
+TEST_CASE("qemu argv: hostfwd rules") {
+    using uk::loader::hostForwardRule;
+    using uk::loader::Ipv4Interface;
+    using uk::loader::parsePublish;
+    CHECK(hostForwardRule(parsePublish("8080:80"), std::nullopt) == "tcp:0.0.0.0:8080-:80");
+    CHECK(hostForwardRule(parsePublish("127.0.0.1:53:5353/udp"), std::nullopt) ==
+          "udp:127.0.0.1:53-:5353");
+    CHECK(hostForwardRule(parsePublish("1:65535"), Ipv4Interface{0x0a000216, 24}) ==
+          "tcp:0.0.0.0:1-10.0.2.22:65535");
 }
 
 TEST_CASE("kernel command line: options, environment and arguments in order") {

@@ -13,9 +13,13 @@ using uk::loader::Accel;
 using uk::loader::applyDefaultMemory;
 using uk::loader::defaultMemoryMiB;
 using uk::loader::MachineType;
+using uk::loader::NetMode;
 using uk::loader::parseMemorySize;
+using uk::loader::parsePublish;
 using uk::loader::parseRunOptions;
 using uk::loader::parseTimeout;
+using uk::loader::PortProtocol;
+using uk::loader::PublishedPort;
 using uk::loader::RunOptions;
 using uk::loader::UsageError;
 
@@ -51,6 +55,11 @@ TEST_CASE("run options: defaults") {
     CHECK(o.env.empty());
     CHECK_FALSE(o.entrypoint.has_value());
     CHECK(o.user.empty());
+    CHECK(o.net == NetMode::User);
+    CHECK(o.publish.empty());
+    CHECK_FALSE(o.ip.has_value());
+    CHECK_FALSE(o.dhcp);
+    CHECK(o.hostname.empty());
     CHECK(o.args.empty());
     CHECK(o.qemu == "qemu-system-x86_64");
 }
@@ -74,13 +83,231 @@ TEST_CASE("run options: --entrypoint and --user") {
 }
 
 TEST_CASE("run options: --net") {
-    CHECK_FALSE(parse({"a"}).userNet);
-    CHECK(parse({"a", "--net", "user"}).userNet);
-    CHECK(parse({"a", "--net=user"}).userNet);
-    CHECK_FALSE(parse({"a", "--net=user", "--net", "none"}).userNet);
-    CHECK(errorOf({"a", "--net", "tap"}) == "--net: expected none or user, got 'tap'");
-    CHECK(errorOf({"a", "--net", "user", "--machine", "q35"}).find("needs --machine microvm") !=
+    CHECK(parse({"a"}).net == NetMode::User); // user networking needs no privileges
+    CHECK(parse({"a", "--net", "user"}).net == NetMode::User);
+    CHECK(parse({"a", "--net=none"}).net == NetMode::None);
+    CHECK(parse({"a", "--net=none", "--net", "user"}).net == NetMode::User); // the last wins
+    RunOptions tap = parse({"a", "--net", "tap:tap0"});
+    CHECK(tap.net == NetMode::Tap);
+    CHECK(tap.tapInterface == "tap0");
+    CHECK(parse({"a", "--net=tap:uk,x"}).tapInterface == "uk,x"); // Linux allows ','
+    // Every machine type gets the NIC (PCI on q35 and pc).
+    CHECK(parse({"a", "--net", "user", "--machine", "q35"}).net == NetMode::User);
+    CHECK(errorOf({"a", "--net", "bogus"}) ==
+          "--net: expected none, user or tap:IFNAME, got 'bogus'");
+    CHECK(errorOf({"a", "--net", "tap"}) ==
+          "--net tap:: give the tap interface's name: tap:IFNAME (for example tap:tap0)");
+    CHECK(errorOf({"a", "--net", "tap:"}).find("give the tap interface's name") !=
           std::string::npos);
+    CHECK(errorOf({"a", "--net", "tap:abcdefghijklmnop"}) ==
+          "--net tap:abcdefghijklmnop: an interface name has at most 15 characters");
+    CHECK(errorOf({"a", "--net", "tap:a/b"}) ==
+          "--net tap:a/b: an interface name cannot contain '/'");
+    CHECK(errorOf({"a", "--net", "tap:a b"}).find("cannot contain ' '") != std::string::npos);
+    CHECK(errorOf({"a", "--net", "tap:.."}) == "--net tap:..: not an interface name");
+}
+
+TEST_CASE("run options: -p forms") {
+    RunOptions o = parse({"a", "-p", "8080:80", "--publish", "127.0.0.1:5353:53/udp",
+                          "-p8443:443/tcp", "--publish=10.1.2.3:2222:22", "-p=9000:9000"});
+    REQUIRE(o.publish.size() == 5);
+    CHECK(o.publish[0] == PublishedPort{"8080:80", 0, 8080, 80, PortProtocol::Tcp});
+    CHECK(o.publish[1] ==
+          PublishedPort{"127.0.0.1:5353:53/udp", 0x7f000001, 5353, 53, PortProtocol::Udp});
+    CHECK(o.publish[2] == PublishedPort{"8443:443/tcp", 0, 8443, 443, PortProtocol::Tcp});
+    CHECK(o.publish[3] ==
+          PublishedPort{"10.1.2.3:2222:22", 0x0a010203, 2222, 22, PortProtocol::Tcp});
+    CHECK(o.publish[4].hostPort == 9000);
+    CHECK(o.net == NetMode::User); // -p implies user networking, the default
+    CHECK(parsePublish("1:65535").guestPort == 65535);
+    CHECK(parsePublish("0.0.0.0:65535:1").hostPort == 65535);
+    // The same host port twice for different protocols or host addresses is fine.
+    CHECK(parse({"a", "-p", "53:53/udp", "-p", "53:53/tcp"}).publish.size() == 2);
+    CHECK(parse({"a", "-p", "127.0.0.1:80:80", "-p", "127.0.0.2:80:81"}).publish.size() == 2);
+}
+
+TEST_CASE("run options: -p errors name the spec and the problem") {
+    auto err = [](const char* spec) { return errorOf({"a", "-p", spec}); };
+    CHECK(err("80") == "-p 80: expected [HOSTIP:]HOSTPORT:GUESTPORT[/tcp|/udp], for example "
+                       "8080:80 (uk run does not pick a host port itself)");
+    CHECK(err("8080:0") == "-p 8080:0: the guest port must be a number from 1 to 65535, got '0'");
+    CHECK(err("0:80") == "-p 0:80: the host port must be a number from 1 to 65535, got '0'");
+    CHECK(err("65536:80") ==
+          "-p 65536:80: the host port must be a number from 1 to 65535, got '65536'");
+    CHECK(err("8080:http") ==
+          "-p 8080:http: the guest port must be a number from 1 to 65535, got 'http'");
+    CHECK(err("99999999999999999999999:1").find("the host port must be a number") !=
+          std::string::npos);
+    CHECK(err(":80") == "-p :80: the host port is missing (uk run does not pick one itself)");
+    CHECK(err("8080:") == "-p 8080:: the guest port is missing (uk run does not pick one itself)");
+    CHECK(err("127.0.0.1::80").find("the host port is missing") != std::string::npos);
+    CHECK(err("8080:80/sctp") ==
+          "-p 8080:80/sctp: expected the protocol tcp or udp after '/', got 'sctp'");
+    CHECK(err("8080:80/TCP").find("got 'TCP'") != std::string::npos);
+    CHECK(err("8080:80/").find("got ''") != std::string::npos);
+    CHECK(err("8080-8081:80-81") ==
+          "-p 8080-8081:80-81: port ranges are not supported; give one -p for each port");
+    CHECK(err("[::1]:8080:80") == "-p [::1]:8080:80: only IPv4 host addresses can be published "
+                                  "(QEMU's user network forwards IPv4 only)");
+    CHECK(err("::1:8080:80").find("only IPv4 host addresses") != std::string::npos);
+    CHECK(err("localhost:8080:80") == "-p localhost:8080:80: expected an IPv4 host address like "
+                                      "127.0.0.1 before the host port, got 'localhost'");
+    CHECK(err("1.2.3:8080:80").find("got '1.2.3'") != std::string::npos);
+    CHECK(err("256.0.0.1:8080:80").find("got '256.0.0.1'") != std::string::npos);
+    CHECK(err("224.0.0.1:8080:80") ==
+          "-p 224.0.0.1:8080:80: 224.0.0.1 is not an address the host can listen on");
+    CHECK(errorOf({"a", "-p"}).find("-p needs a value") != std::string::npos);
+    CHECK(errorOf({"a", "-p", "8080:80", "-p", "8080:81"}) ==
+          "-p 8080:80 and -p 8080:81 both publish host port 8080/tcp");
+    CHECK(errorOf({"a", "-p", "127.0.0.1:8080:80", "-p", "8080:81"}).find("both publish") !=
+          std::string::npos);
+}
+
+TEST_CASE("run options: -p needs the user network") {
+    CHECK(errorOf({"a", "--net", "tap:tap0", "-p", "8080:80"}) ==
+          "-p 8080:80: publishing ports is a feature of QEMU's user network (--net user); on "
+          "--net tap:tap0 the guest is reached at its own address on that interface");
+    CHECK(errorOf({"a", "-p", "8080:80", "--net", "none"})
+              .find("--net none gives the guest no "
+                    "network") != std::string::npos);
+}
+
+TEST_CASE("IPv4 addresses: dotted quads only") {
+    using uk::loader::formatIpv4;
+    using uk::loader::parseIpv4;
+    CHECK(parseIpv4("10.0.2.15") == 0x0a00020fu);
+    CHECK(parseIpv4("0.0.0.0") == 0u);
+    CHECK(parseIpv4("255.255.255.255") == 0xffffffffu);
+    for (const char* bad : {"", "10.0.2", "10.0.2.15.1", "10.0.2.256", "010.0.2.15", "10..2.15",
+                            "10.0.2.15 ", "+1.0.0.1", "1.0.0.0x1", "a.b.c.d", "1234.0.0.1"}) {
+        CAPTURE(bad);
+        CHECK_FALSE(parseIpv4(bad).has_value());
+    }
+    CHECK(formatIpv4(0x0a00020f) == "10.0.2.15");
+    CHECK(formatIpv4(0xffffffff) == "255.255.255.255");
+}
+
+TEST_CASE("run options: --ip, --gw, --dns, --dhcp, --hostname") {
+    using uk::loader::guestNetwork;
+    using uk::loader::Ipv4Interface;
+    RunOptions o = parse({"a", "--ip", "10.0.2.20", "--dns", "1.1.1.1", "--dns=9.9.9.9",
+                          "--hostname", "web-1.example", "--gw=10.0.2.2"});
+    CHECK(o.ip == Ipv4Interface{0x0a000214, 24});
+    CHECK(o.gateway == 0x0a000202u);
+    CHECK(o.dns == std::vector<uint32_t>{0x01010101, 0x09090909});
+    CHECK(o.hostname == "web-1.example");
+    CHECK(parse({"a", "--ip=10.0.2.21/24"}).ip == Ipv4Interface{0x0a000215, 24});
+    CHECK(parse({"a", "--net=tap:t0", "--ip", "192.168.7.2/30", "--gw", "192.168.7.1"}).ip ==
+          Ipv4Interface{0xc0a80702, 30});
+    CHECK(parse({"a", "--net=tap:t0", "--ip", "192.168.7.0/31"}).ip->prefix == 31);
+    CHECK(parse({"a", "--net=tap:t0", "--ip", "192.168.7.7/32"}).ip->prefix == 32);
+    CHECK(parse({"a", "--dhcp"}).dhcp);
+    CHECK(parse({"a", "--dhcp", "--dns", "10.0.2.3"}).dns.size() == 1);
+    CHECK(parse({"a", "--net", "none", "--hostname", "box"}).hostname == "box");
+
+    CHECK(errorOf({"a", "--ip", "10.0.2"}) == "--ip: expected an IPv4 address with an optional "
+                                              "prefix length, like 10.0.2.20 or 192.168.7.2/24, "
+                                              "got '10.0.2'");
+    CHECK(errorOf({"a", "--ip", "10.0.2.20/33"}) ==
+          "--ip: the prefix length after '/' must be from 1 to 32, got '10.0.2.20/33'");
+    CHECK(errorOf({"a", "--ip", "10.0.2.20/0"}).find("from 1 to 32") != std::string::npos);
+    CHECK(errorOf({"a", "--ip", "10.0.2.20/"}).find("from 1 to 32") != std::string::npos);
+    CHECK(errorOf({"a", "--ip", "127.0.0.1"}).find("127.0.0.1 is a loopback address") !=
+          std::string::npos);
+    CHECK(errorOf({"a", "--ip", "0.0.0.0"}).find("is not a host address") != std::string::npos);
+    CHECK(errorOf({"a", "--ip", "239.1.1.1"}).find("multicast") != std::string::npos);
+    CHECK(errorOf({"a", "--ip", "255.255.255.255"}).find("reserved") != std::string::npos);
+    CHECK(errorOf({"a", "--ip", "10.0.2.0"}) ==
+          "--ip: 10.0.2.0 is the network address of 10.0.2.0/24; give the guest an address "
+          "inside it");
+    CHECK(errorOf({"a", "--ip", "10.0.2.255/24"}).find("is the broadcast address of") !=
+          std::string::npos);
+    // QEMU's user network is 10.0.2.0/24, with its own gateway and DNS addresses in it.
+    CHECK(errorOf({"a", "--ip", "192.168.1.5"}) ==
+          "--ip 192.168.1.5/24: QEMU's user network (--net user) is 10.0.2.0/24; give an "
+          "address in it (10.0.2.15 is the default) or use --net tap:IFNAME for another network");
+    CHECK(errorOf({"a", "--ip", "10.0.2.15/16"}).find("is 10.0.2.0/24") != std::string::npos);
+    CHECK(errorOf({"a", "--ip", "10.0.2.2"}).find("is the user network's own gateway address") !=
+          std::string::npos);
+    CHECK(errorOf({"a", "--ip", "10.0.2.3"}).find("own DNS server address") != std::string::npos);
+    CHECK(errorOf({"a", "--gw", "10.0.2.1"}) == "--gw 10.0.2.1: QEMU's user network (--net "
+                                                "user) routes only through 10.0.2.2 (leave "
+                                                "--gw out)");
+    CHECK(errorOf({"a", "--gw", "10.0.2"}) ==
+          "--gw: expected an IPv4 address like 10.0.2.2, got '10.0.2'");
+    CHECK(errorOf({"a", "--dns", "224.0.0.251"}) == "--dns: 224.0.0.251 is a multicast address");
+    CHECK(errorOf({"a", "--dns", "1.1.1.1", "--dns", "1.0.0.1", "--dns", "8.8.8.8", "--dns",
+                   "8.8.4.4"}) == "--dns: at most 3 servers, got 4");
+    // Tap: the guest's own network, whatever it is.
+    CHECK(errorOf({"a", "--net=tap:t0", "--gw", "192.168.7.1"}) ==
+          "--gw needs --ip (without --ip the guest asks DHCP, which names the gateway)");
+    CHECK(errorOf({"a", "--net=tap:t0", "--ip", "192.168.7.2", "--gw", "192.168.8.1"}) ==
+          "--gw 192.168.8.1 is not in the guest's network 192.168.7.0/24 (from --ip)");
+    CHECK(errorOf({"a", "--net=tap:t0", "--ip", "192.168.7.2", "--gw", "192.168.7.2"}) ==
+          "--gw 192.168.7.2 is the guest's own address (--ip)");
+    // Nothing to configure without a network; DHCP or a static address, not both.
+    for (const char* option : {"--ip", "--gw", "--dns"}) {
+        CAPTURE(option);
+        CHECK(errorOf({"a", "--net", "none", option, "10.0.2.2"}) ==
+              std::string(option) +
+                  " configures the guest's network, but --net none gives it none");
+    }
+    CHECK(errorOf({"a", "--net", "none", "--dhcp"}).find("--dhcp configures") != std::string::npos);
+    CHECK(errorOf({"a", "--dhcp", "--ip", "10.0.2.20"}) ==
+          "--ip and --dhcp: choose one (a static address, or one from DHCP)");
+    CHECK(errorOf({"a", "--dhcp", "--gw", "10.0.2.2"}) ==
+          "--gw and --dhcp: with --dhcp the DHCP server names the gateway");
+}
+
+TEST_CASE("run options: --hostname is an RFC 1123 name of at most 64 characters") {
+    for (const char* good : {"a", "uk", "web-1", "A.b.C", "0day", "x.y.z.example"}) {
+        CAPTURE(good);
+        CHECK(parse({"a", "--hostname", good}).hostname == good);
+    }
+    std::string label63(63, 'a');
+    CHECK(parse({"a", "--hostname", label63}).hostname == label63);
+    std::string long64 = label63 + "b";
+    CHECK(errorOf({"a", "--hostname", long64}).find("a label longer than 63 characters") !=
+          std::string::npos);
+    CHECK(parse({"a", "--hostname", std::string(31, 'a') + "." + std::string(32, 'b')})
+              .hostname.size() == 64);
+    CHECK(errorOf({"a", "--hostname", std::string(32, 'a') + "." + std::string(32, 'b')})
+              .find("longer than 64 characters") != std::string::npos);
+    CHECK(errorOf({"a", "--hostname", "my_host"}) ==
+          "--hostname: '_' is not allowed (got 'my_host'; a host name is letters, digits and "
+          "'-', in labels separated by '.')");
+    CHECK(errorOf({"a", "--hostname", "-web"}).find("starts or ends with '-'") !=
+          std::string::npos);
+    CHECK(errorOf({"a", "--hostname", "web-"}).find("starts or ends with '-'") !=
+          std::string::npos);
+    CHECK(errorOf({"a", "--hostname", "a..b"}).find("an empty label") != std::string::npos);
+    CHECK(errorOf({"a", "--hostname", "a."}).find("an empty label") != std::string::npos);
+    CHECK(errorOf({"a", "--hostname="}).find("the name is empty") != std::string::npos);
+    CHECK(errorOf({"a", "--hostname", "a b"}).find("' ' is not allowed") != std::string::npos);
+}
+
+TEST_CASE("guest network: what the guest is told") {
+    using uk::loader::guestNetwork;
+    using uk::loader::Ipv4Interface;
+    // The user network's addresses, so the guest need not wait for DHCP.
+    auto user = guestNetwork(parse({"a"}));
+    CHECK(user.ip == Ipv4Interface{0x0a00020f, 24});
+    CHECK(user.gateway == 0x0a000202u);
+    CHECK(user.dns == std::vector<uint32_t>{0x0a000203});
+    auto own = guestNetwork(parse({"a", "--ip", "10.0.2.30", "--dns", "1.1.1.1"}));
+    CHECK(own.ip == Ipv4Interface{0x0a00021e, 24});
+    CHECK(own.gateway == 0x0a000202u);
+    CHECK(own.dns == std::vector<uint32_t>{0x01010101});
+    auto dhcp = guestNetwork(parse({"a", "--dhcp"}));
+    CHECK_FALSE(dhcp.ip.has_value());
+    CHECK_FALSE(dhcp.gateway.has_value());
+    CHECK(dhcp.dns.empty());
+    // A tap: only what was given; without --ip the guest asks DHCP.
+    auto tap = guestNetwork(parse({"a", "--net", "tap:t0"}));
+    CHECK_FALSE(tap.ip.has_value());
+    CHECK(tap.dns.empty());
+    auto none = guestNetwork(parse({"a", "--net", "none"}));
+    CHECK_FALSE(none.ip.has_value());
 }
 
 TEST_CASE("run options: every option, both spellings of values") {
@@ -246,10 +473,30 @@ TEST_CASE("timeouts") {
 
 TEST_CASE("usage text documents the options and the standalone exit code") {
     std::string usage = uk::loader::runUsage();
-    for (const char* word :
-         {"--mem", "--cpus", "--accel", "--machine", "--timeout", "--print-cmd", "--env",
-          "--verbose", "--strace", "--qemu", "--help", "--entrypoint PROGRAM", "--user UID[:GID]",
-          "(status << 1) | 1", "125", "124"}) {
+    for (const char* word : {"--mem",
+                             "--cpus",
+                             "--accel",
+                             "--machine",
+                             "--timeout",
+                             "--print-cmd",
+                             "--env",
+                             "--verbose",
+                             "--strace",
+                             "--qemu",
+                             "--help",
+                             "--entrypoint PROGRAM",
+                             "--user UID[:GID]",
+                             "--net MODE",
+                             "tap:IFNAME",
+                             "--publish [HOSTIP:]HOSTPORT:GUESTPORT[/tcp|/udp]",
+                             "--ip ADDR[/PREFIX]",
+                             "--gw ADDR",
+                             "--dns ADDR",
+                             "--dhcp",
+                             "--hostname NAME",
+                             "(status << 1) | 1",
+                             "125",
+                             "124"}) {
         CAPTURE(word);
         CHECK(usage.find(word) != std::string::npos);
     }

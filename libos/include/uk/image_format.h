@@ -56,6 +56,19 @@ inline constexpr char kOptUser[] = "uk.user";
 // The host's TSC frequency in Hz. Under QEMU TCG the guest's TSC is the host's, and nothing
 // else tells the guest its rate exactly; the guest checks the hint against the PIT.
 inline constexpr char kOptTscHz[] = "uk.tsc_hz";
+// The guest's network configuration (uk run --ip, --gw, --dns, --hostname), applied to its one
+// network card. IPv4 addresses are dotted quads.
+// uk.ip=ADDR/PREFIX: a static address and its prefix length (10.0.2.15/24). Absent, the guest
+// asks DHCP for its address, gateway and DNS servers.
+inline constexpr char kOptIp[] = "uk.ip";
+// uk.gw=ADDR: the default gateway; absent with uk.ip, only the local network is reachable.
+inline constexpr char kOptGateway[] = "uk.gw";
+// uk.dns=ADDR, repeatable (at most kMaxDnsServers, in order of preference): DNS servers, used
+// instead of the ones DHCP names.
+inline constexpr char kOptDns[] = "uk.dns";
+inline constexpr size_t kMaxDnsServers = 3;
+// uk.hostname=NAME: the host name (uname's nodename), RFC 1123 labels, at most 64 bytes.
+inline constexpr char kOptHostname[] = "uk.hostname";
 
 // With uk.stdin=escaped the console input is framed so the host can signal end of input:
 // kStdinEscape kStdinEscape is a literal kStdinEscape byte, kStdinEscape kStdinEof is end of

@@ -23,6 +23,9 @@ struct VmOutcome {
     std::string qemuName = "qemu-system-x86_64";
     std::string qemuErrors; // QEMU's stderr not yet shown, one line per '\n'
     bool kvmFailed = false; // QEMU said KVM could not run the guest
+    // QEMU's failure in uk run's words, when QemuDiagnostics recognized it (a -p port it could
+    // not bind, a tap it could not attach); empty otherwise.
+    std::string qemuExplanation;
 
     // Whether the guest showed any sign of life (console output or a control record). A
     // VM that ended without one can be retried with another accelerator...

@@ -4,6 +4,7 @@
 
 #include <cstdint>
 #include <string>
+#include <vector>
 
 #include <uk/loader/run_options.h>
 
@@ -22,5 +23,15 @@ uint64_t realtimeNanoseconds();
 
 // 32 bytes from /dev/urandom as 64 lowercase hex digits (uk.seed).
 std::string randomSeedHex();
+
+// Before booting with -p: binds each host port the way QEMU's user network will (TCP with
+// SO_REUSEADDR, UDP without) and lets it go again, so that a port in use or not allowed fails
+// with a message naming the -p instead of QEMU's. Throws Error.
+void checkPublishedPorts(const std::vector<PublishedPort>& ports);
+
+// Before booting with --net tap:IFNAME: that /dev/net/tun opens read-write, that an existing
+// IFNAME is a tap that uk run may attach to (not another program's, not another user's), and
+// that a missing one may be created (QEMU creates it when it can). Throws Error.
+void checkTapUsable(const std::string& interface);
 
 } // namespace uk::loader

@@ -21,6 +21,13 @@ std::string quoteKernelWord(std::string_view word);
 // QEMU's option syntax: a ',' inside a value of a comma-separated option list is written ",,".
 std::string escapeQemuOptionValue(std::string_view value);
 
+// The guest's MAC address, the same on every run (QEMU's locally administered 52:54:00 prefix).
+inline constexpr char kGuestMac[] = "52:54:00:12:34:56";
+
+// One -p as a QEMU user-network forwarding rule, "PROTO:HOSTADDR:HOSTPORT-GUESTADDR:GUESTPORT"
+// (hostfwd=). The guest address is --ip's, or empty for slirp's first DHCP address.
+std::string hostForwardRule(const PublishedPort& port, const std::optional<Ipv4Interface>& ip);
+
 // Builds QEMU's argv. Two flavours share everything but the console plumbing:
 //  - supervised (uk run): the console is a pipe-friendly stdio chardev whose input uk run
 //    frames (uk.stdin=escaped), and the guest's status record goes to a control file;
@@ -48,6 +55,7 @@ public:
 
 private:
     std::string machineOption() const;
+    std::string netdevOption() const;
 
     RunOptions options_;
     Accel accel_;

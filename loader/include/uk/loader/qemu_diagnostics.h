@@ -25,11 +25,17 @@ public:
     // forever, so the session stops it.
     bool kvmFailed() const { return kvmFailed_; }
 
+    // The first failure QEMU reported that uk run can put in its own words: a host
+    // forwarding rule (-p) it could not set up, a tap (--net tap:) it could not open or
+    // attach. Empty when none was seen. QEMU's own line is kept with the rest.
+    const std::string& explanation() const { return explanation_; }
+
 private:
     // Bounds memory if QEMU floods stderr; the first lines explain a failure best.
     static constexpr size_t kMaxHeld = 64 * 1024;
 
     std::string line(std::string_view raw) const; // without QEMU's own "<program>: " prefix
+    void explain(std::string_view text);
 
     std::string qemuName_;
     std::string partial_;
@@ -37,6 +43,7 @@ private:
     bool cut_ = false;
     bool stopRequested_ = false;
     bool kvmFailed_ = false;
+    std::string explanation_;
 };
 
 } // namespace uk::loader

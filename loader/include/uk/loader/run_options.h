@@ -9,15 +9,59 @@
 #include <string_view>
 #include <vector>
 
+#include <uk/image_format.h>
 #include <uk/support/error.h>
 
 namespace uk::loader {
 
 enum class MachineType { Microvm, Q35, Pc };
 enum class Accel { Auto, Kvm, Tcg };
+// --net: no NIC, QEMU's user-mode network (slirp: no privileges needed), or a host tap.
+enum class NetMode { None, User, Tap };
+enum class PortProtocol { Tcp, Udp };
 
 std::string_view machineName(MachineType machine);
 std::string_view accelName(Accel accel);
+std::string_view protocolName(PortProtocol protocol);
+
+// IPv4 addresses are kept as 32-bit numbers in host byte order (10.0.2.15 = 0x0a00020f).
+// Dotted quad only: four decimal numbers 0-255 without leading zeros, since inet_aton's
+// shorter and octal forms ("10.1", "010.0.0.1") are more often typos than intent.
+std::optional<uint32_t> parseIpv4(std::string_view text);
+std::string formatIpv4(uint32_t address);
+
+// QEMU's user-mode network, as slirp sets it up unless told otherwise: the guest's network,
+// the host side (gateway), its DNS forwarder, and the first address its DHCP server offers.
+inline constexpr uint32_t kUserNetwork = 0x0a000200; // 10.0.2.0/24
+inline constexpr unsigned kUserPrefix = 24;
+inline constexpr uint32_t kUserGateway = 0x0a000202; // 10.0.2.2
+inline constexpr uint32_t kUserDns = 0x0a000203;     // 10.0.2.3
+inline constexpr uint32_t kUserGuest = 0x0a00020f;   // 10.0.2.15
+// The guest takes at most this many DNS servers (uk.dns), as resolv.conf's MAXNS.
+inline constexpr size_t kMaxDnsServers = image::kMaxDnsServers;
+
+// One -p/--publish: a host port that QEMU's user network forwards to a guest port.
+struct PublishedPort {
+    std::string spec;         // as written after -p, for messages
+    uint32_t hostAddress = 0; // 0 (0.0.0.0): every address of the host
+    uint16_t hostPort = 0;
+    uint16_t guestPort = 0;
+    PortProtocol protocol = PortProtocol::Tcp;
+
+    bool operator==(const PublishedPort&) const = default;
+};
+
+// "[HOSTIP:]HOSTPORT:GUESTPORT[/tcp|/udp]", as docker run -p (without its port ranges, IPv6
+// and host ports picked by the runtime). Throws UsageError naming the spec and the problem.
+PublishedPort parsePublish(std::string_view spec);
+
+// A static guest address with its network prefix length (--ip 10.0.2.20/24).
+struct Ipv4Interface {
+    uint32_t address = 0;
+    unsigned prefix = 24;
+
+    bool operator==(const Ipv4Interface&) const = default;
+};
 
 // The least memory uk run gives a guest when --mem is not given.
 constexpr uint64_t kDefaultMemoryFloorMiB = 128;
@@ -45,8 +89,18 @@ struct RunOptions {
     // "" leaves no entrypoint (ARGS name the program). nullopt: the image's.
     std::optional<std::string> entrypoint;
     std::string user; // --user: "UID" or "UID:GID" (decimal); empty: the image's
-    // --net user: a virtio-net device on QEMU's user-mode network (microvm only, for now).
-    bool userNet = false;
+    // --net: a virtio-net device on QEMU's user-mode network (the default), on a host tap
+    // interface (tapInterface), or none.
+    NetMode net = NetMode::User;
+    std::string tapInterface;
+    std::vector<PublishedPort> publish; // -p, in command-line order (user network only)
+    // The guest's network configuration as given (--ip, --gw, --dns, --dhcp); see
+    // guestNetwork for what the guest is told.
+    std::optional<Ipv4Interface> ip;
+    std::optional<uint32_t> gateway;
+    std::vector<uint32_t> dns;
+    bool dhcp = false;
+    std::string hostname;          // --hostname; empty: the image's default
     std::vector<std::string> args; // application arguments (after "--")
     std::string qemu = "qemu-system-x86_64";
     bool help = false;
@@ -63,6 +117,18 @@ public:
 // `-e NAME` without "=" takes NAME's value from the environment of uk run (as docker run
 // does) and is dropped when NAME is not set there.
 RunOptions parseRunOptions(const std::vector<std::string>& args);
+
+// What the guest is told about its network (uk.ip, uk.gw, uk.dns on its command line). --ip,
+// --gw and --dns as given; on --net user without --ip and --dhcp, the addresses QEMU's user
+// network hands out over DHCP anyway (10.0.2.15/24, gateway 10.0.2.2, DNS 10.0.2.3), so the
+// guest is configured at once instead of waiting for a DHCP exchange. No `ip`: the guest asks
+// DHCP (and uses `dns`, when given, instead of the servers DHCP names).
+struct GuestNetwork {
+    std::optional<Ipv4Interface> ip;
+    std::optional<uint32_t> gateway;
+    std::vector<uint32_t> dns;
+};
+GuestNetwork guestNetwork(const RunOptions& options);
 
 // "4M", "512M", "1G", "2048" (bare number = MiB), "65536K"; case-insensitive, optional "iB"
 // or "B". Returns MiB. Throws UsageError for anything else, sizes that are not whole MiB,
