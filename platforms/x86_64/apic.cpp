@@ -118,7 +118,11 @@ void initIoApic(uint64_t ioApicVirt) {
     g_ioapic = reinterpret_cast<volatile uint32_t*>(ioApicVirt);
 }
 
-void routeIsaIrq(uint8_t irq, uint8_t vector) {
+namespace {
+
+// Points I/O APIC input `pin` at `vector` on this CPU; `flags` are the redirection entry's
+// trigger and polarity bits (fixed delivery, physical destination, unmasked).
+void routePin(uint8_t pin, uint8_t vector, uint32_t flags) {
     if (g_ioapic == nullptr) {
         return;
     }
@@ -127,8 +131,20 @@ void routeIsaIrq(uint8_t irq, uint8_t vector) {
         g_ioapic[0] = reg; // IOREGSEL
         g_ioapic[4] = v;   // IOWIN at +0x10
     };
-    ioWrite(0x10 + 2 * irq + 1, apicId << 24);
-    ioWrite(0x10 + 2 * irq, vector); // fixed delivery, physical, edge, active high, unmasked
+    ioWrite(0x10 + 2 * pin + 1, apicId << 24);
+    ioWrite(0x10 + 2 * pin, vector | flags);
+}
+
+constexpr uint32_t kRedirectionLevel = 1u << 15;
+
+} // namespace
+
+void routeIsaIrq(uint8_t irq, uint8_t vector) {
+    routePin(irq, vector, 0); // edge, active high
+}
+
+void routeLevelIrq(uint8_t pin, uint8_t vector) {
+    routePin(pin, vector, kRedirectionLevel); // active high
 }
 
 } // namespace uk::arch::apic

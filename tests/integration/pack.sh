@@ -105,7 +105,7 @@ expect_out '^total [0-9]+$' "glibc ls -la: total"
 expect_out '^drwxr-xr-x +[0-9]+ 0 +0 +[0-9]+ .* bin$' "glibc ls -la: /bin in long format"
 expect_out '^dr-xr-xr-x +[0-9]+ 0 +0 +[0-9]+ .* proc$' "glibc ls -la: /proc"
 expect_out '^drwxrwxrwt +[0-9]+ 0 +0 +[0-9]+ .* tmp$' "glibc ls -la: /tmp is sticky"
-expected_names=$( (printf '%s\n' . .. dev proc sys tmp; ls -A dyn) | LC_ALL=C sort -u)
+expected_names=$( (printf '%s\n' . .. dev etc proc sys tmp; ls -A dyn) | LC_ALL=C sort -u)
 if [ "$(app_out | grep -E '^[-dlcbps][rwxsStT-]{9} ' | awk '{print $NF}' | LC_ALL=C sort -u)" = "$expected_names" ]; then
     pass "glibc ls -la: every name in /, nothing else"
 else

@@ -17,7 +17,7 @@ for name in socketpair-stream stream-both-ways fionread readv-writev msg-waitall
     poll-listener accept4-names so-peercred accepted-data fork-peercred accept-blocking \
     epoll-level epoll-edge epoll-woken-by-thread epoll-writable-edge pollrdhup epoll-listener \
     scm-rights-pipe scm-rights-ctrunc scm-rights-across-fork scm-credentials abstract-names \
-    autobind sockopts so-rcvtimeo fstat-socket af-inet-eafnosupport; do
+    autobind sockopts so-rcvtimeo fstat-socket af-packet-eafnosupport; do
     expect_out "^ok $name\$" "$name"
 done
 expect_no_out 'unsupported system call' "no unknown system calls"

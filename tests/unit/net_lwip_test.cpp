@@ -3,6 +3,8 @@
 // will drive it (no OS layer: poll the interfaces, run the timers, advance the clock).
 #include <doctest/doctest.h>
 
+#include "lwip_test_support.h"
+
 #include <lwip/init.h>
 #include <lwip/ip_addr.h>
 #include <lwip/netif.h>
@@ -97,7 +99,7 @@ void pump(const std::function<bool()>& done) {
 } // namespace
 
 TEST_CASE("lwip: TCP echo and UDP over the loopback interface") {
-    lwip_init();
+    lwipInitOnce();
     ip_addr_t loopback;
     IP_ADDR4(&loopback, 127, 0, 0, 1);
 

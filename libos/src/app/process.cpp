@@ -405,7 +405,22 @@ void start(const CommandLine& cmdline) {
     uk_enter_app(program.entry, sp);
 }
 
+namespace {
+constexpr int kMaxExitHooks = 4;
+constinit void (*g_exitHooks[kMaxExitHooks])() = {};
+constinit int g_exitHookCount = 0;
+} // namespace
+
+void addExitHook(void (*hook)()) {
+    if (g_exitHookCount < kMaxExitHooks) {
+        g_exitHooks[g_exitHookCount++] = hook;
+    }
+}
+
 void exitProcess(int status) {
+    for (int i = 0; i < g_exitHookCount; ++i) {
+        g_exitHooks[i]();
+    }
     arch::disableInterrupts();
     log::info("exit: status %d after %lu us, %lu KiB resident", status & 0xff,
               clock::monotonicNs() / 1000, mm::addressSpace().residentPages() * 4);

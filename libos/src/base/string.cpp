@@ -62,4 +62,35 @@ size_t strlen(const char* s) {
     return n;
 }
 
+// For lwIP (its freestanding port, libos/src/net/lwip_port/freestanding).
+int strncmp(const char* a, const char* b, size_t n) {
+    for (size_t i = 0; i < n; ++i) {
+        auto x = static_cast<unsigned char>(a[i]);
+        auto y = static_cast<unsigned char>(b[i]);
+        if (x != y || x == 0) {
+            return x < y ? -1 : x > y ? 1 : 0;
+        }
+    }
+    return 0;
+}
+
+int strcmp(const char* a, const char* b) {
+    return strncmp(a, b, ~size_t{0});
+}
+
+int atoi(const char* s) {
+    while (*s == ' ' || (*s >= '\t' && *s <= '\r')) {
+        ++s;
+    }
+    bool negative = *s == '-';
+    if (*s == '-' || *s == '+') {
+        ++s;
+    }
+    int v = 0;
+    while (*s >= '0' && *s <= '9') {
+        v = v * 10 + (*s++ - '0');
+    }
+    return negative ? -v : v;
+}
+
 } // extern "C"

@@ -10,11 +10,15 @@
 
 #include "../app/process.h"
 #include "../mm/address_space.h"
+#include "../net/config.h"
+#include "../net/netdev.h"
 #include "../net/virtio_mmio.h"
+#include "../net/virtio_pci.h"
 #include "../random/entropy.h"
 #include "../syscalls/dispatch.h"
 #include "../time/clock.h"
 #include "../tty/console.h"
+#include "../vfs/ops.h"
 #include "../vfs/system.h"
 #include "cmdline.h"
 #include "log.h"
@@ -36,7 +40,9 @@ void checkOptions(const uk::CommandLine& cl) {
     static const char* const kKnown[] = {
         uk::image::kOptVerbose, uk::image::kOptStrace,     uk::image::kOptStdin,
         uk::image::kOptTime,    uk::image::kOptSeed,       uk::image::kOptEnv,
-        uk::image::kOptTscHz,   uk::image::kOptEntrypoint, uk::image::kOptUser};
+        uk::image::kOptTscHz,   uk::image::kOptEntrypoint, uk::image::kOptUser,
+        uk::image::kOptIp,      uk::image::kOptGateway,    uk::image::kOptDns,
+        uk::image::kOptHostname};
     for (size_t i = 0; i < cl.optionCount(); ++i) {
         const char* o = cl.option(i);
         bool known = false;
@@ -151,9 +157,26 @@ extern "C" [[noreturn]] void uk_boot_main(uint64_t startInfoPhys) {
             words[n++] = g_cmdline.platform(i);
         }
         net::probeVirtioMmio(words, n);
+        net::probeVirtioPci();
     }
     sys::initDispatch(g_cmdline.has(image::kOptStrace));
     vfs::mountRootFs(g_boot);
+    {
+        net::Config nc = net::parseConfig(g_cmdline, [](const char* option) {
+            log::notice("ignoring %s: not a valid value", option);
+        });
+        net::setBootConfig(nc);
+        // With a network card, /etc/resolv.conf and /etc/hosts describe its network, as a
+        // container runtime's do; without one, a tree lacking /etc/hosts still gets
+        // localhost, which libc resolvers look up there.
+        vfs::Attr attr;
+        if (net::netDevice(0) != nullptr ||
+            vfs::statAt(vfs::current(), vfs::kAtFdCwd, "/etc/hosts", 0, &attr) == -ENOENT) {
+            if (long r = net::writeResolverFiles(vfs::current(), nc); r < 0) {
+                log::notice("cannot write /etc/hosts and /etc/resolv.conf (error %ld)", -r);
+            }
+        }
+    }
 
     const auto& img = memory::image();
     if (img.appEntry != 0) {

@@ -1,12 +1,18 @@
-// virtio-mmio devices and the virtio-net driver's start: discovery, feature negotiation,
-// the receive and transmit virtqueues, the MAC address and link state. Receiving and sending
-// frames (with lwIP above) come next.
+// virtio-mmio: finding the devices QEMU's microvm announces on the command line, and the
+// transport (virtio 1.2, 4.2.2 "MMIO Device Register Layout") the drivers use.
 #include "virtio_mmio.h"
 
+#include <uk/arch/apic.h>
 #include <uk/arch/cpu.h>
+#include <uk/arch/cpu_setup.h>
+#include <uk/arch/trap.h>
 
+#include "../base/format.h"
+
+#include "../base/new.h"
 #include "../kernel/log.h"
 #include "../kernel/memory.h"
+#include "virtio_net.h"
 
 namespace uk::net {
 
@@ -38,16 +44,7 @@ enum : uint32_t {
 constexpr uint32_t kMagicValue = 0x74726976; // "virt"
 constexpr uint32_t kDeviceNet = 1;
 
-// Device status bits (2.1).
-constexpr uint32_t kAcknowledge = 1, kDriver = 2, kDriverOk = 4, kFeaturesOk = 8, kFailed = 128;
-
-// Feature bits: virtio-net's (5.1.3) and the transport's.
-constexpr uint64_t kNetMac = 1ull << 5;
-constexpr uint64_t kNetStatus = 1ull << 16;
-constexpr uint64_t kVersion1 = 1ull << 32;
-constexpr uint16_t kNetLinkUp = 1;
-
-constexpr uint32_t kQueueSize = 256;
+constexpr uint32_t kInterruptStatus = 0x060, kInterruptAck = 0x064, kQueueNotify = 0x050;
 
 class Mmio {
 public:
@@ -62,90 +59,81 @@ private:
     uint64_t base_;
 };
 
-// The split virtqueue's three parts (2.7), in pages of their own.
-struct Virtqueue {
-    uint32_t size = 0;
-    uint64_t descPhys = 0, availPhys = 0, usedPhys = 0;
-};
+class VirtioMmioTransport final : public VirtioTransport {
+public:
+    VirtioMmioTransport(uint64_t va, const VirtioMmioSpec& spec) : m_(va), spec_(spec) {
+        format(description_, sizeof description_, "virtio-mmio at %#lx irq %u", spec.base,
+               spec.irq);
+    }
 
-bool setUpQueue(const Mmio& m, uint32_t index, Virtqueue* q) {
-    m.write(kQueueSel, index);
-    if (m.read(kQueueReady) != 0) {
-        return false;
+    uint8_t status() override { return static_cast<uint8_t>(m_.read(kStatus)); }
+    void setStatus(uint8_t s) override { m_.write(kStatus, s); }
+    uint64_t deviceFeatures() override {
+        m_.write(kDeviceFeaturesSel, 0);
+        uint64_t f = m_.read(kDeviceFeatures);
+        m_.write(kDeviceFeaturesSel, 1);
+        return f | static_cast<uint64_t>(m_.read(kDeviceFeatures)) << 32;
     }
-    uint32_t max = m.read(kQueueNumMax);
-    if (max == 0) {
-        return false;
+    void setDriverFeatures(uint64_t f) override {
+        m_.write(kDriverFeaturesSel, 0);
+        m_.write(kDriverFeatures, static_cast<uint32_t>(f));
+        m_.write(kDriverFeaturesSel, 1);
+        m_.write(kDriverFeatures, static_cast<uint32_t>(f >> 32));
     }
-    q->size = max < kQueueSize ? max : kQueueSize;
-    // 16 bytes per descriptor (4 KiB for 256), the available ring (6 + 2n bytes) and the used
-    // ring (6 + 8n bytes) each fit one page for up to 256 entries.
-    q->descPhys = memory::allocZeroedFrame();
-    q->availPhys = memory::allocZeroedFrame();
-    q->usedPhys = memory::allocZeroedFrame();
-    if (q->descPhys == 0 || q->availPhys == 0 || q->usedPhys == 0) {
-        return false;
-    }
-    m.write(kQueueNum, q->size);
-    m.write(kQueueDescLow, static_cast<uint32_t>(q->descPhys));
-    m.write(kQueueDescHigh, static_cast<uint32_t>(q->descPhys >> 32));
-    m.write(kQueueDriverLow, static_cast<uint32_t>(q->availPhys));
-    m.write(kQueueDriverHigh, static_cast<uint32_t>(q->availPhys >> 32));
-    m.write(kQueueDeviceLow, static_cast<uint32_t>(q->usedPhys));
-    m.write(kQueueDeviceHigh, static_cast<uint32_t>(q->usedPhys >> 32));
-    m.write(kQueueReady, 1);
-    return true;
-}
-
-void startNet(const Mmio& m, const VirtioMmioSpec& spec) {
-    // 3.1.1: reset, acknowledge, negotiate, set up the queues, then DRIVER_OK.
-    m.write(kStatus, 0);
-    m.write(kStatus, kAcknowledge);
-    m.write(kStatus, kAcknowledge | kDriver);
-    m.write(kDeviceFeaturesSel, 0);
-    uint64_t offered = m.read(kDeviceFeatures);
-    m.write(kDeviceFeaturesSel, 1);
-    offered |= static_cast<uint64_t>(m.read(kDeviceFeatures)) << 32;
-    if ((offered & kVersion1) == 0) {
-        log::notice("virtio-net at %#lx: the device does not offer VIRTIO_F_VERSION_1", spec.base);
-        m.write(kStatus, kFailed);
-        return;
-    }
-    const uint64_t wanted = offered & (kVersion1 | kNetMac | kNetStatus);
-    m.write(kDriverFeaturesSel, 0);
-    m.write(kDriverFeatures, static_cast<uint32_t>(wanted));
-    m.write(kDriverFeaturesSel, 1);
-    m.write(kDriverFeatures, static_cast<uint32_t>(wanted >> 32));
-    m.write(kStatus, kAcknowledge | kDriver | kFeaturesOk);
-    if ((m.read(kStatus) & kFeaturesOk) == 0) {
-        log::notice("virtio-net at %#lx: the device refused the features", spec.base);
-        m.write(kStatus, kFailed);
-        return;
-    }
-    Virtqueue rx, tx;
-    if (!setUpQueue(m, 0, &rx) || !setUpQueue(m, 1, &tx)) {
-        log::notice("virtio-net at %#lx: its receive and transmit queues cannot be set up",
-                    spec.base);
-        m.write(kStatus, kFailed);
-        return;
-    }
-    m.write(kStatus, kAcknowledge | kDriver | kFeaturesOk | kDriverOk);
-    uint8_t mac[6] = {};
-    if (wanted & kNetMac) {
-        for (uint32_t i = 0; i < 6; ++i) {
-            mac[i] = m.read8(kConfig + i);
+    uint16_t queueMaxSize(uint16_t index) override {
+        m_.write(kQueueSel, index);
+        if (m_.read(kQueueReady) != 0) {
+            return 0;
         }
+        uint32_t max = m_.read(kQueueNumMax);
+        return static_cast<uint16_t>(max > 0x8000 ? 0x8000 : max);
     }
-    bool up = true;
-    if (wanted & kNetStatus) {
-        uint16_t status = static_cast<uint16_t>(m.read8(kConfig + 6) | (m.read8(kConfig + 7) << 8));
-        up = (status & kNetLinkUp) != 0;
+    bool enableQueue(uint16_t index, uint16_t size, uint64_t desc, uint64_t avail,
+                     uint64_t used) override {
+        m_.write(kQueueSel, index);
+        m_.write(kQueueNum, size);
+        m_.write(kQueueDescLow, static_cast<uint32_t>(desc));
+        m_.write(kQueueDescHigh, static_cast<uint32_t>(desc >> 32));
+        m_.write(kQueueDriverLow, static_cast<uint32_t>(avail));
+        m_.write(kQueueDriverHigh, static_cast<uint32_t>(avail >> 32));
+        m_.write(kQueueDeviceLow, static_cast<uint32_t>(used));
+        m_.write(kQueueDeviceHigh, static_cast<uint32_t>(used >> 32));
+        m_.write(kQueueReady, 1);
+        return m_.read(kQueueReady) == 1;
     }
-    log::info("virtio-net: %02x:%02x:%02x:%02x:%02x:%02x at %#lx irq %u, %u-entry queues, "
-              "link %s",
-              mac[0], mac[1], mac[2], mac[3], mac[4], mac[5], spec.base, spec.irq, rx.size,
-              up ? "up" : "down");
-}
+    void notify(uint16_t index) override { m_.write(kQueueNotify, index); }
+    uint8_t config8(uint32_t offset) override { return m_.read8(kConfig + offset); }
+    bool setUpInterrupt(void (*handler)(void*), void* ctx) override {
+        if (spec_.irq >= 24) {
+            return false; // only the first I/O APIC's pins
+        }
+        handler_ = handler;
+        ctx_ = ctx;
+        const auto vector = static_cast<uint8_t>(arch::kIrqBase + spec_.irq);
+        arch::setInterruptHandler(
+            vector,
+            [](arch::TrapFrame&, void* self) {
+                auto* t = static_cast<VirtioMmioTransport*>(self);
+                t->handler_(t->ctx_);
+            },
+            this);
+        arch::apic::routeIsaIrq(static_cast<uint8_t>(spec_.irq), vector);
+        return true;
+    }
+    uint32_t takeInterruptCause() override {
+        uint32_t cause = m_.read(kInterruptStatus);
+        m_.write(kInterruptAck, cause);
+        return cause;
+    }
+    const char* describe() const override { return description_; }
+
+private:
+    Mmio m_;
+    VirtioMmioSpec spec_;
+    void (*handler_)(void*) = nullptr;
+    void* ctx_ = nullptr;
+    char description_[64];
+};
 
 } // namespace
 
@@ -165,7 +153,8 @@ void probeVirtioMmio(const char* const* words, size_t count) {
             log::notice("ignoring %s: not SIZE@BASE:IRQ", w);
             continue;
         }
-        Mmio m(memory::mapDevice(spec.base, spec.size));
+        const uint64_t va = memory::mapDevice(spec.base, spec.size);
+        Mmio m(va);
         if (m.read(kMagic) != kMagicValue) {
             log::notice("virtio-mmio at %#lx: no virtio device there", spec.base);
             continue;
@@ -182,7 +171,10 @@ void probeVirtioMmio(const char* const* words, size_t count) {
             continue;
         }
         if (device == kDeviceNet) {
-            startNet(m, spec);
+            auto* t = new (std::nothrow) VirtioMmioTransport(va, spec);
+            if (t != nullptr) {
+                VirtioNet::probe(t);
+            }
         } else {
             log::info("virtio-mmio at %#lx: device type %u, which uk has no driver for", spec.base,
                       device);

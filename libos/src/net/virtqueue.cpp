@@ -77,6 +77,11 @@ bool SplitQueue::publish() {
     return (used_[0] & kNoNotify) == 0;
 }
 
+void SplitQueue::setInterruptsWanted(bool wanted) {
+    constexpr uint16_t kNoInterrupt = 1;
+    avail_[0] = wanted ? 0 : kNoInterrupt;
+}
+
 bool SplitQueue::takeUsed(void** token, uint32_t* written) {
     const uint16_t deviceIdx = used_[1];
     if (deviceIdx == lastUsed_) {

@@ -45,6 +45,10 @@ public:
     // there is none. Its descriptors are free again.
     bool takeUsed(void** token, uint32_t* written);
 
+    // Whether the device should interrupt when it finishes a chain (VIRTQ_AVAIL_F_NO_INTERRUPT
+    // cleared or set): a transmit queue reclaims its buffers when it next sends instead.
+    void setInterruptsWanted(bool wanted);
+
     uint16_t size() const { return size_; }
     uint16_t freeCount() const { return free_; }
 

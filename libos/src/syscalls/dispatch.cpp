@@ -328,6 +328,20 @@ const char* errnoName(long e) {
         return "ENOTCONN (Transport endpoint is not connected)";
     case ECONNREFUSED:
         return "ECONNREFUSED (Connection refused)";
+    case EADDRNOTAVAIL:
+        return "EADDRNOTAVAIL (Cannot assign requested address)";
+    case ENETDOWN:
+        return "ENETDOWN (Network is down)";
+    case ENETUNREACH:
+        return "ENETUNREACH (Network is unreachable)";
+    case ECONNABORTED:
+        return "ECONNABORTED (Software caused connection abort)";
+    case EHOSTUNREACH:
+        return "EHOSTUNREACH (No route to host)";
+    case EALREADY:
+        return "EALREADY (Operation already in progress)";
+    case EINPROGRESS:
+        return "EINPROGRESS (Operation now in progress)";
     default:
         return nullptr;
     }

@@ -53,6 +53,10 @@ enum Errno : long {
     EOPNOTSUPP = 95, // the same number on Linux
     EAFNOSUPPORT = 97,
     EADDRINUSE = 98,
+    EADDRNOTAVAIL = 99,
+    ENETDOWN = 100,
+    ENETUNREACH = 101,
+    ECONNABORTED = 103,
     ECONNRESET = 104,
     ENOBUFS = 105,
     EISCONN = 106,
@@ -60,6 +64,9 @@ enum Errno : long {
     ETOOMANYREFS = 109,
     ETIMEDOUT = 110,
     ECONNREFUSED = 111,
+    EHOSTUNREACH = 113,
+    EALREADY = 114,
+    EINPROGRESS = 115,
     ECANCELED = 125,
 };
 

@@ -3,6 +3,7 @@
 #include <uk/arch/cpu_setup.h>
 
 #include "../kernel/memory.h"
+#include "../net/config.h"
 #include "../mm/address_space.h"
 #include "../proc/process.h"
 #include "syscall.h"
@@ -134,7 +135,8 @@ long sysUname(void* buf) {
     // Programs compare sysname and release (glibc requires a minimum kernel version), so
     // we answer as the Linux ABI we implement, and say in `version` that this is uk.
     copyField(u->sysname, "Linux");
-    copyField(u->nodename, "uk");
+    const char* host = net::bootConfig().hostname;
+    copyField(u->nodename, host[0] != 0 ? host : "uk");
     copyField(u->release, "6.1.0-uk");
     copyField(u->version, "#1 uk " UK_VERSION);
     copyField(u->machine, "x86_64");

@@ -1,11 +1,13 @@
 // The socket system calls. What a socket does is its family's business (vfs/socket.h; AF_UNIX
-// in vfs/unix_socket.h); these calls find the socket behind a descriptor and copy addresses,
-// messages and control data (SCM_RIGHTS, SCM_CREDENTIALS) in and out as Linux's net/socket.c
-// and net/core/scm.c do.
+// in vfs/unix_socket.h, AF_INET and AF_INET6 over lwIP in net/inet_socket.h); these calls
+// find the socket behind a descriptor and copy addresses, messages and control data
+// (SCM_RIGHTS, SCM_CREDENTIALS) in and out as Linux's net/socket.c and net/core/scm.c do.
 //
-// AF_UNIX is the only family. Any other fails with EAFNOSUPPORT, as on a Linux built without
-// it: glibc's name service first tries nscd's AF_UNIX socket (ENOENT or ECONNREFUSED here,
-// since nothing listens) and falls back to /etc/passwd; AF_INET comes with lwIP.
+// Other families fail with EAFNOSUPPORT, as on a Linux built without them. The first
+// Internet socket starts the TCP/IP stack (net/stack.h): this file is the only way into it,
+// so an image whose program never calls socket(2) links none of it.
+#include "../net/inet_socket.h"
+#include "../net/stack.h"
 #include "../proc/process.h"
 #include "../time/clock.h"
 #include "../vfs/unix_socket.h"
@@ -118,6 +120,11 @@ long checkSocketArgs(int domain, int type, int protocol, int* kind, uint32_t* fl
     if (t >= vfs::kSockMax) {
         return -EINVAL;
     }
+    if (domain == net::kAfInet || domain == net::kAfInet6) {
+        *kind = t;
+        *flags = f;
+        return 0;
+    }
     if (domain != vfs::kAfUnix) {
         return -EAFNOSUPPORT;
     }
@@ -136,7 +143,13 @@ long sysSocket(int domain, int type, int protocol) {
         return r;
     }
     Ref<File> f;
-    if (long r = vfs::makeUnixSocket(kind, flags, fsContext().cred, &f); r < 0) {
+    if (domain == net::kAfInet || domain == net::kAfInet6) {
+        net::startStack();
+        if (long r = net::makeInetSocket(domain, kind, protocol, flags, fsContext().cred, &f);
+            r < 0) {
+            return r;
+        }
+    } else if (long r = vfs::makeUnixSocket(kind, flags, fsContext().cred, &f); r < 0) {
         return r;
     }
     return installNew(f, flags & vfs::kSockCloexec);
@@ -147,6 +160,9 @@ long sysSocketpair(int domain, int type, int protocol, int* sv) {
     uint32_t flags;
     if (long r = checkSocketArgs(domain, type, protocol, &kind, &flags); r < 0) {
         return r;
+    }
+    if (domain != vfs::kAfUnix) {
+        return -EOPNOTSUPP; // as Linux for AF_INET and AF_INET6
     }
     if (!userWritable(sv, 2 * sizeof(int))) {
         return -EFAULT;
@@ -713,11 +729,14 @@ long sysRecvmmsg(Fd fd, void* vec, unsigned vlen, Flags flags, void* timeout) {
 } // namespace
 
 UK_SYSCALL(socket, sysSocket, Partial,
-           "AF_UNIX (stream, datagram, seqpacket); every other family fails with EAFNOSUPPORT, "
-           "as on a Linux built without it (AF_INET comes with lwIP)");
-UK_SYSCALL(socketpair, sysSocketpair, Implemented, "AF_UNIX is the only family with pairs");
+           "AF_UNIX (stream, datagram, seqpacket); AF_INET and AF_INET6 (dual-stack) stream "
+           "(TCP) and datagram (UDP) sockets over lwIP; SOCK_RAW is EPERM; every other family "
+           "fails with EAFNOSUPPORT, as on a Linux built without it");
+UK_SYSCALL(socketpair, sysSocketpair, Implemented,
+           "AF_UNIX is the only family with pairs (EOPNOTSUPP for AF_INET, as Linux)");
 UK_SYSCALL(bind, sysBind, Implemented,
-           "AF_UNIX: file system names (an S_IFSOCK node), abstract names, autobind");
+           "AF_UNIX: file system names (an S_IFSOCK node), abstract names, autobind; AF_INET/"
+           "AF_INET6: this machine's addresses or the wildcard, EADDRINUSE/EADDRNOTAVAIL");
 UK_SYSCALL(listen, sysListen, Implemented, "");
 UK_SYSCALL(accept, sysAccept, Implemented, "");
 UK_SYSCALL(accept4, sysAccept4, Implemented, "");
@@ -727,12 +746,15 @@ UK_SYSCALL(getpeername, sysGetpeername, Implemented, "");
 UK_SYSCALL(shutdown, sysShutdown, Implemented, "");
 UK_SYSCALL(setsockopt, sysSetsockopt, Partial,
            "SOL_SOCKET: SO_SNDBUF/RCVBUF, SO_PASSCRED, SO_RCVTIMEO/SNDTIMEO, SO_RCVLOWAT, "
-           "SO_LINGER, SO_PRIORITY; SO_REUSEADDR/REUSEPORT/KEEPALIVE/BROADCAST/... are only "
-           "stored; no SO_PEEK_OFF, SO_*BUFFORCE, SO_PASSSEC, filters");
+           "SO_LINGER, SO_PRIORITY; on AF_UNIX SO_REUSEADDR/REUSEPORT/KEEPALIVE/BROADCAST/... "
+           "are only stored; Internet sockets: SO_REUSEADDR, SO_KEEPALIVE, SO_BROADCAST, "
+           "TCP_NODELAY, TCP_CORK, TCP_KEEPIDLE/KEEPINTVL/KEEPCNT, IP_TOS, IP_TTL, IPV6_V6ONLY "
+           "take effect; SO_REUSEPORT and other TCP options are accepted and stored; no "
+           "SO_PEEK_OFF, SO_*BUFFORCE, SO_PASSSEC, filters, TCP_INFO");
 UK_SYSCALL(getsockopt, sysGetsockopt, Partial,
            "SOL_SOCKET: SO_TYPE/DOMAIN/PROTOCOL/ERROR/ACCEPTCONN/PEERCRED and what setsockopt "
            "takes; no SO_PEERSEC, SO_PEERPIDFD, SO_PEERGROUPS");
-UK_SYSCALL(sendto, sysSendto, Partial, "no MSG_OOB (EOPNOTSUPP), as Linux without AF_UNIX OOB");
+UK_SYSCALL(sendto, sysSendto, Partial, "no MSG_OOB (EOPNOTSUPP; TCP has no urgent data here)");
 UK_SYSCALL(recvfrom, sysRecvfrom, Partial,
            "no MSG_OOB, MSG_ERRQUEUE, SO_PEEK_OFF; MSG_PEEK|MSG_WAITALL returns what is there");
 UK_SYSCALL(sendmsg, sysSendmsg, Partial,

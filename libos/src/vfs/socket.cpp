@@ -1,6 +1,7 @@
 #include "socket.h"
 
 #include "env.h"
+#include "wait.h"
 
 namespace uk::vfs {
 
@@ -31,6 +32,27 @@ FileSystem* sockFs() {
 }
 
 } // namespace
+
+uint64_t socketDeadline(uint64_t timeoutNs) {
+    if (timeoutNs == kNoTimeout) {
+        return 0;
+    }
+    uint64_t now = monotonicNs();
+    uint64_t d = now + (timeoutNs == 0 ? 1 : timeoutNs);
+    return d < now ? 0 : d;
+}
+
+long socketWait(sched::WaitQueue& queue, uint64_t deadline) {
+    switch (waitOn(queue, deadline)) {
+    case WaitResult::Woken:
+        return 0;
+    case WaitResult::TimedOut:
+        return -EAGAIN;
+    case WaitResult::Interrupted:
+        break;
+    }
+    return deadline != 0 ? -EINTR : -kRestartSys;
+}
 
 SocketFile::SocketFile(const Cred& owner, uint32_t flags)
     : File(make<SockNode>(sockFs(), owner), kORdwr | (flags & kONonblock)) {}

@@ -88,6 +88,16 @@ struct SocketMessage {
     int msgFlags = 0; // recv: MSG_TRUNC, MSG_CTRUNC (the caller adds its own)
 };
 
+// SO_RCVTIMEO / SO_SNDTIMEO in ns; kNoTimeout when not set.
+inline constexpr uint64_t kNoTimeout = ~0ull;
+// A timeout as a CLOCK_MONOTONIC deadline for waitOn (0: none; a zero timeout, which means
+// "do not wait", is the next nanosecond).
+uint64_t socketDeadline(uint64_t timeoutNs);
+// One wait of a blocking socket call on `queue`: 0 to look again, -EAGAIN when the deadline
+// passed, and for a signal -EINTR (a call with a timeout is not restarted, as
+// sock_intr_errno) or -kRestartSys.
+long socketWait(sched::WaitQueue& queue, uint64_t deadline);
+
 class SocketFile : public File {
 public:
     SocketFile* socket() override { return this; }

@@ -9,15 +9,15 @@ namespace uk::vfs {
 
 namespace {
 
-constexpr size_t kDefaultBuf = 212992; // net.core.wmem_default / rmem_default
-constexpr size_t kMaxBuf = 212992;     // net.core.wmem_max / rmem_max
-constexpr size_t kMinSndbuf = 4608;    // SOCK_MIN_SNDBUF
-constexpr size_t kMinRcvbuf = 2304;    // SOCK_MIN_RCVBUF
-constexpr size_t kMaxDgramQlen = 10;   // net.unix.max_dgram_qlen
-constexpr int kSomaxconn = 4096;       // net.core.somaxconn
-constexpr size_t kMessageCost = 512;   // what a queued message costs besides its bytes
-constexpr size_t kChunkMin = 2048;     // room a small stream write leaves for the next ones
-constexpr uint64_t kForever = ~0ull;   // SO_RCVTIMEO / SO_SNDTIMEO not set
+constexpr size_t kDefaultBuf = 212992;    // net.core.wmem_default / rmem_default
+constexpr size_t kMaxBuf = 212992;        // net.core.wmem_max / rmem_max
+constexpr size_t kMinSndbuf = 4608;       // SOCK_MIN_SNDBUF
+constexpr size_t kMinRcvbuf = 2304;       // SOCK_MIN_RCVBUF
+constexpr size_t kMaxDgramQlen = 10;      // net.unix.max_dgram_qlen
+constexpr int kSomaxconn = 4096;          // net.core.somaxconn
+constexpr size_t kMessageCost = 512;      // what a queued message costs besides its bytes
+constexpr size_t kChunkMin = 2048;        // room a small stream write leaves for the next ones
+constexpr uint64_t kForever = kNoTimeout; // SO_RCVTIMEO / SO_SNDTIMEO not set
 constexpr uint8_t kRcvShutdown = 1, kSendShutdown = 2, kShutdownMask = 3;
 constexpr unsigned long kFionread = 0x541b;
 
@@ -441,26 +441,11 @@ long UnixSocket::name(bool peer, uint8_t* out, size_t* len) const {
 // ---- connections ------------------------------------------------------------------------
 
 uint64_t UnixSocket::deadline(bool receive) const {
-    uint64_t t = receive ? rcvtimeo_ : sndtimeo_;
-    if (t == kForever) {
-        return 0;
-    }
-    uint64_t now = monotonicNs();
-    uint64_t d = now + (t == 0 ? 1 : t);
-    return d < now ? 0 : d;
+    return socketDeadline(receive ? rcvtimeo_ : sndtimeo_);
 }
 
 long UnixSocket::waitFor(sched::WaitQueue& q, uint64_t deadline) {
-    switch (waitOn(q, deadline)) {
-    case WaitResult::Woken:
-        return 0;
-    case WaitResult::TimedOut:
-        return -EAGAIN;
-    case WaitResult::Interrupted:
-        break;
-    }
-    // As sock_intr_errno: a call with a timeout is not restarted.
-    return deadline != 0 ? -EINTR : -kRestartSys;
+    return socketWait(q, deadline);
 }
 
 long UnixSocket::connect(Context& ctx, const uint8_t* addr, size_t len, const Ucred& self,

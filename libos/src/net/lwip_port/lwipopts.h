@@ -16,12 +16,18 @@
 #define MEMP_NUM_TCP_PCB 256
 #define MEMP_NUM_TCP_PCB_LISTEN 32
 #define MEMP_NUM_TCP_SEG 1024
-#define MEMP_NUM_UDP_PCB 32
-#define PBUF_POOL_SIZE 512
+#define MEMP_NUM_UDP_PCB 64
+#define PBUF_POOL_SIZE 1024
 
-// Protocols: IPv4 with ARP, ICMP, UDP, TCP, DHCP; the loopback interface.
+// Protocols: IPv4 with ARP, ICMP, UDP, TCP, DHCP; IPv6 (link-local and SLAAC addresses, so
+// dual-stack servers such as nginx's [::]:80 listeners work); the loopback interface.
 #define LWIP_IPV4 1
-#define LWIP_IPV6 0
+#define LWIP_IPV6 1
+#define LWIP_IPV6_AUTOCONFIG 1
+#define LWIP_IPV6_DHCP6 0
+#define IPV6_FRAG_COPYHEADER 1 // 64-bit pointers do not fit the fragment header
+#define LWIP_ND6_RDNSS_MAX_DNS_SERVERS 0
+#define DHCP_DOES_ARP_CHECK 0 // the address is the host's to give: no 2 s probe
 #define LWIP_ARP 1
 #define LWIP_ETHERNET 1
 #define LWIP_ICMP 1
@@ -31,7 +37,10 @@
 #define LWIP_DHCP 1
 #define LWIP_AUTOIP 0
 #define LWIP_IGMP 0
-#define LWIP_DNS 0 // programs resolve names themselves (libc reads /etc/resolv.conf)
+// Programs resolve names themselves (libc reads /etc/resolv.conf); lwIP's DNS module is on only
+// so that DHCP records the servers a lease names, which go into /etc/resolv.conf.
+#define LWIP_DNS 1
+#define DNS_MAX_SERVERS 3
 #define LWIP_HAVE_LOOPIF 1
 #define LWIP_NETIF_LOOPBACK 1
 #define LWIP_LOOPBACK_MAX_PBUFS 0
@@ -46,9 +55,14 @@
 #define LWIP_WND_SCALE 1
 #define TCP_RCV_SCALE 2
 #define SO_REUSE 1
+#define TCP_LISTEN_BACKLOG 1 // listen(2)'s backlog: SYNs beyond it wait for accept(2)
+#define TCP_DEFAULT_LISTEN_BACKLOG 0xff
+#define LWIP_NETIF_HOSTNAME 1
+#define LWIP_SINGLE_NETIF 0
 #define LWIP_NETIF_STATUS_CALLBACK 1
 #define LWIP_NETIF_LINK_CALLBACK 1
 
+#define LWIP_CHECKSUM_CTRL_PER_NETIF 1 // the NIC may compute TCP/UDP checksums
 #define LWIP_STATS 0
 #define LWIP_PROVIDE_ERRNO 0
 #define LWIP_DEBUG 0

@@ -5,7 +5,9 @@
 #include <stddef.h>
 #include <stdint.h>
 
+#ifndef BYTE_ORDER // the host's <endian.h> may have it already
 #define BYTE_ORDER LITTLE_ENDIAN
+#endif
 #define LWIP_NO_CTYPE_H 1
 #define LWIP_NO_INTTYPES_H 1
 #if defined(UK_GUEST)

@@ -24,5 +24,10 @@ const char* timerMode();
 // CPU, edge triggered. Needs the I/O APIC mapped at ioApicVirt.
 void initIoApic(uint64_t ioApicVirt);
 void routeIsaIrq(uint8_t irq, uint8_t vector);
+// Routes I/O APIC input `pin` to `vector` on this CPU, level triggered, for PCI INTx lines:
+// the handler must quiet the device before the end of interrupt, or it fires again. Active
+// high, as QEMU's ACPI tables describe its PCI lines (pc's LNKA-D, q35's GSIA-H); QEMU
+// raises such a line by driving it to 1.
+void routeLevelIrq(uint8_t pin, uint8_t vector);
 
 } // namespace uk::arch::apic

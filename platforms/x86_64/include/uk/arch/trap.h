@@ -57,6 +57,8 @@ enum Vector : uint8_t {
 
 // Interrupt vectors the library OS assigns.
 inline constexpr uint8_t kIrqBase = 0x20;        // ISA IRQ n arrives on vector 0x20 + n
+inline constexpr uint8_t kMsiBase = 0x40;        // message-signalled interrupts (PCI MSI-X)
+inline constexpr uint8_t kMsiCount = 0x40;       // ... up to 0x7f
 inline constexpr uint8_t kTimerVector = 0xf0;    // local APIC timer
 inline constexpr uint8_t kSpuriousVector = 0xff; // local APIC spurious interrupts
 
