@@ -21,6 +21,8 @@ PACKAGES=(
   cpio busybox-static                       # bench's Linux baseline; tests/integration/pack.sh
   gcc libc6-dev python3                     # unmodified Linux programs the tests pack and run
   dpkg-dev                                  # apt-get source: lwIP's sources (below)
+  wrk curl                                  # bench/http: the load generator, readiness polls
+  nginx                                     # tests/integration/net_servers.sh packs Debian's nginx
 )
 
 # lwIP, the guest's TCP/IP stack, comes from Debian's source package (no binary package ships
@@ -50,7 +52,21 @@ install_packages() {
   fi
   say "packages: installing ${missing[*]}"
   "${sudo[@]}" apt-get update -q
-  "${sudo[@]}" env DEBIAN_FRONTEND=noninteractive apt-get install -y -q --no-install-recommends "${missing[@]}"
+  # nginx is installed for its binary and stock configuration (tests pack them into guests),
+  # not to serve this machine: no package may start a service during the install
+  # (policy-rc.d 101, Debian's "action forbidden"), and nginx's unit stays disabled.
+  local policy=/usr/sbin/policy-rc.d made_policy=
+  if [ ! -e "$policy" ]; then
+    printf '#!/bin/sh\nexit 101\n' | "${sudo[@]}" tee "$policy" >/dev/null
+    "${sudo[@]}" chmod 755 "$policy"
+    made_policy=1
+  fi
+  "${sudo[@]}" env DEBIAN_FRONTEND=noninteractive apt-get install -y -q --no-install-recommends "${missing[@]}" ||
+    { [ -z "$made_policy" ] || "${sudo[@]}" rm -f "$policy"; exit 1; }
+  [ -z "$made_policy" ] || "${sudo[@]}" rm -f "$policy"
+  if command -v systemctl >/dev/null && [ -d /run/systemd/system ]; then
+    "${sudo[@]}" systemctl disable --now nginx.service >/dev/null 2>&1 || true
+  fi
 }
 
 # A deb-src entry for apt-get source, with the URIs and suites of the system's own deb

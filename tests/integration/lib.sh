@@ -129,6 +129,39 @@ expect_exact() {
     fi
 }
 
+# free_port: a TCP port on 127.0.0.1 that nothing listens on now (the kernel's pick), for -p.
+free_port() {
+    python3 -c 'import socket; s = socket.socket(); s.bind(("127.0.0.1", 0)); print(s.getsockname()[1])'
+}
+
+# copy_libs ROOT FILE...: copies the shared libraries and the loader that `ldd` lists for
+# each FILE into the tree ROOT, at the same paths (symbolic links followed).
+copy_libs() {
+    local root=$1 f lib
+    shift
+    for f in "$@"; do
+        ldd "$f" 2>/dev/null | grep -o '/[^ ]*' || true
+    done | sort -u | while read -r lib; do
+        mkdir -p "$root$(dirname "$lib")"
+        cp -L "$lib" "$root$lib"
+    done
+}
+
+# copy_python3 ROOT: Debian's python3 into the tree ROOT for uk pack: the interpreter (and
+# a python3 link to it), its standard library less tests, IDLE, tkinter, ensurepip and
+# caches, and the libraries of the interpreter and its extension modules.
+copy_python3() {
+    local root=$1 py pyver
+    py=$(readlink -f /usr/bin/python3)
+    pyver=$(basename "$py")
+    mkdir -p "$root/usr/bin" "$root/usr/lib"
+    cp "$py" "$root/usr/bin/$pyver"
+    ln -sfn "$pyver" "$root/usr/bin/python3"
+    tar -C /usr/lib --exclude=test --exclude=__pycache__ --exclude=idlelib --exclude=tkinter \
+        --exclude=ensurepip -cf - "$pyver" | tar -C "$root/usr/lib" -xf -
+    copy_libs "$root" "$py" /usr/lib/"$pyver"/lib-dynload/*.so
+}
+
 finish() {
     if [ "$failures" -ne 0 ]; then
         echo "$failures check(s) failed" >&2

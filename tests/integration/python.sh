@@ -12,19 +12,8 @@ for tool in /usr/bin/python3 ldd /bin/busybox; do
 done
 source "$(dirname "$0")/lib.sh"
 
-py=$(readlink -f /usr/bin/python3)
-pyver=$(basename "$py")
-mkdir -p root/usr/bin root/usr/lib root/bin root/tmp root/app
-cp "$py" "root/usr/bin/$pyver"
-ln -s "$pyver" root/usr/bin/python3
-tar -C /usr/lib --exclude=test --exclude=__pycache__ --exclude=idlelib --exclude=tkinter \
-    --exclude=ensurepip -cf - "$pyver" | tar -C root/usr/lib -xf -
-for f in "$py" /usr/lib/"$pyver"/lib-dynload/*.so; do
-    ldd "$f" 2>/dev/null | grep -o '/[^ ]*' || true
-done | sort -u | while read -r lib; do
-    mkdir -p "root$(dirname "$lib")"
-    cp -L "$lib" "root$lib"
-done
+mkdir -p root/bin root/tmp root/app
+copy_python3 root
 cp /bin/busybox root/bin/busybox
 ln -s busybox root/bin/sh
 cp "$PROGRAMS/python_checks.py" root/app/
