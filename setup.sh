@@ -21,7 +21,7 @@ PACKAGES=(
   cpio busybox-static                       # bench's Linux baseline; tests/integration/pack.sh
   gcc libc6-dev python3                     # unmodified Linux programs the tests pack and run
   dpkg-dev                                  # apt-get source: lwIP's sources (below)
-  wrk curl                                  # bench/http: the load generator, readiness polls
+  wrk curl iputils-ping                     # bench/http: the load generator; readiness polls, ping in tests
   nginx                                     # tests/integration/net_servers.sh packs Debian's nginx
 )
 

@@ -5,7 +5,7 @@
 # connecting out to a TCP server this script runs on the host (QEMU's gateway address
 # 10.0.2.2 is the host's loopback), DHCP on the user network, /etc/resolv.conf and
 # /etc/hosts, and (where this host lets the test make a tap interface) httpd on a tap with a
-# static address, where the device offers checksum offload.
+# static address, where the device offers checksum offload, and ping.
 source "$(dirname "$0")/lib.sh"
 
 inet=$(image inet "$PROGRAMS/inet.c")
@@ -169,6 +169,13 @@ if ip tuntap add dev "$TAP" mode tap 2>/dev/null && ip addr add 192.168.231.1/24
             fail "no checksum offload on the tap: $(grep virtio-net "$UK_WORK_DIR/bg.out")"
         fi
         expect_mib "http://192.168.231.2:8080" "1 MiB from httpd over the tap, checksums by the device"
+        if ! command -v ping >/dev/null; then
+            echo "skipped: no ping on this host"
+        elif ping -c 2 -W 5 192.168.231.2 >"$UK_WORK_DIR/ping.out" 2>&1; then
+            pass "the guest answers ICMP echo (ping) on the tap"
+        else
+            fail "ping 192.168.231.2: $(tail -3 "$UK_WORK_DIR/ping.out")"
+        fi
     fi
     stop_vm
 else
