@@ -38,6 +38,11 @@ std::string_view StdinEncoder::endOfFile() {
     return std::string_view(kEof, 2);
 }
 
+std::string StdinEncoder::signal(int sig) {
+    return std::string{static_cast<char>(image::kStdinEscape),
+                       static_cast<char>(image::kStdinSignal), static_cast<char>(sig)};
+}
+
 std::optional<BacktraceFrame> parseBacktraceLine(std::string_view line) {
     if (!line.empty() && line.back() == '\r') {
         line.remove_suffix(1);

@@ -781,7 +781,13 @@ options:
 exit status:
   the application's exit status (0-255; 128+N when signal or CPU fault N ended it),
   124 when --timeout stopped the VM, 125 when uk run or QEMU failed, or the library OS
-  panicked, 129/130/143 when SIGHUP/SIGINT/SIGTERM stopped uk run (and the VM).
+  panicked.
+
+signals:
+  SIGTERM, SIGINT, SIGHUP, SIGQUIT, SIGUSR1 and SIGUSR2 sent to uk run go to the
+  application (its first process), as docker run passes them on: one that ends on
+  SIGTERM gives 143. The third SIGTERM/SIGINT/SIGHUP/SIGQUIT stops the VM from outside
+  (status 128 + the signal), a fourth kills QEMU at once.
 
 --print-cmd:
   The printed command is meant to be kept as a launch script; it runs the guest on the

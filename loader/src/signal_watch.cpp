@@ -33,7 +33,7 @@ SignalWatch::SignalWatch() {
     }
     readFd_ = fds[0];
     g_writeFd = fds[1];
-    for (size_t i = 0; i < 4; ++i) {
+    for (size_t i = 0; i < kCount; ++i) {
         sigaction(kSignals[i], nullptr, &previous_[i]);
         // A signal ignored on entry stays ignored, as POSIX asks of programs started by
         // `nohup` (SIGHUP) or as background jobs of a non-interactive shell (SIGINT).
@@ -49,7 +49,7 @@ SignalWatch::SignalWatch() {
 }
 
 SignalWatch::~SignalWatch() {
-    for (size_t i = 0; i < 4; ++i) {
+    for (size_t i = 0; i < kCount; ++i) {
         sigaction(kSignals[i], &previous_[i], nullptr);
     }
     int w = g_writeFd;

@@ -1,5 +1,6 @@
-// Turns SIGINT, SIGTERM and SIGHUP into bytes on a pipe that the relay loop polls, so a
-// signal interrupts nothing halfway and is handled like any other event. Also ignores
+// Turns SIGINT, SIGTERM, SIGHUP, SIGQUIT, SIGUSR1 and SIGUSR2 (the signals uk run passes on
+// to the application) into bytes on a pipe that the relay loop polls, so a signal
+// interrupts nothing halfway and is handled like any other event. Also ignores
 // SIGPIPE (QEMU's input pipe may close under us). Restores the previous dispositions.
 #pragma once
 
@@ -19,9 +20,10 @@ public:
     int next();
 
 private:
-    static constexpr int kSignals[] = {SIGINT, SIGTERM, SIGHUP, SIGPIPE};
+    static constexpr int kSignals[] = {SIGINT, SIGTERM, SIGHUP, SIGQUIT, SIGUSR1, SIGUSR2, SIGPIPE};
+    static constexpr size_t kCount = sizeof kSignals / sizeof kSignals[0];
     int readFd_ = -1;
-    struct sigaction previous_[4] = {};
+    struct sigaction previous_[kCount] = {};
 };
 
 } // namespace uk::loader

@@ -211,11 +211,7 @@ private:
         switch (slot) {
         case Slot::Signals:
             while (int sig = signals_.next()) {
-                if (outcome_.stoppedBySignal != 0) {
-                    qemu_.kill(SIGKILL); // asked twice: no more grace
-                }
-                outcome_.stoppedBySignal = sig;
-                stop();
+                onSignal(sig);
             }
             break;
         case Slot::Output:
@@ -339,6 +335,32 @@ private:
         }
     }
 
+    // A signal for uk run is the application's, as `docker run` proxies signals to the
+    // container: it travels in the console input to the guest, which raises it in the
+    // application's first process (an application that ends on it ends the VM with status
+    // 128 + N). A third SIGINT/SIGTERM/SIGHUP/SIGQUIT stops the VM from outside, for an
+    // application that ignores them; a fourth kills QEMU at once.
+    void onSignal(int sig) {
+        const bool stopSignal = sig == SIGINT || sig == SIGTERM || sig == SIGHUP || sig == SIGQUIT;
+        if (outcome_.stoppedBySignal != 0) {
+            if (stopSignal) {
+                qemu_.kill(SIGKILL); // asked again while stopping: no more grace
+            }
+            return;
+        }
+        if (guestInputOpen_ && (!stopSignal || forwardedStops_ < kForwardedStops)) {
+            toGuest_.append(StdinEncoder::signal(sig));
+            if (stopSignal) {
+                ++forwardedStops_;
+            }
+            return;
+        }
+        if (stopSignal) {
+            outcome_.stoppedBySignal = sig;
+            stop();
+        }
+    }
+
     // SIGTERM first: QEMU then exits in order; SIGKILL follows after the grace time.
     void stop() {
         if (!killDeadline_) {
@@ -353,6 +375,8 @@ private:
     int controlFd_;
     SignalWatch& signals_;
     VmOutcome& outcome_;
+    static constexpr int kForwardedStops = 2;
+    int forwardedStops_ = 0;
     ConsoleOutputFilter console_;
     QemuDiagnostics diagnostics_;
     ControlChannel control_;

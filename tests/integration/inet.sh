@@ -24,35 +24,6 @@ expect_mib() {
     fi
 }
 
-# Starts `uk run ARGS` in the background (its output in $UK_WORK_DIR/bg.out) and waits until
-# its stdout has a line matching READY (30 s at most).
-VM=
-start_vm() {
-    local ready=$1
-    shift
-    : >"$UK_WORK_DIR/bg.out"
-    timeout --kill-after=5 120 "$UK" run --timeout 110 "$@" >"$UK_WORK_DIR/bg.out" 2>&1 &
-    VM=$!
-    for _ in $(seq 1 300); do
-        if grep -Eq -- "$ready" "$UK_WORK_DIR/bg.out"; then
-            return 0
-        fi
-        if ! kill -0 "$VM" 2>/dev/null; then
-            break
-        fi
-        sleep 0.1
-    done
-    fail "the guest did not get ready (/$ready/)"
-    cat "$UK_WORK_DIR/bg.out" >&2
-    return 1
-}
-stop_vm() {
-    if [ -n "$VM" ]; then
-        kill "$VM" 2>/dev/null || true
-        wait "$VM" 2>/dev/null || true
-        VM=
-    fi
-}
 TAP=
 cleanup() {
     stop_vm

@@ -162,6 +162,47 @@ copy_python3() {
     copy_libs "$root" "$py" /usr/lib/"$pyver"/lib-dynload/*.so
 }
 
+# start_vm READY ARGS...: starts `uk run ARGS` in the background (stdout and stderr in
+# $UK_WORK_DIR/bg.out, its pid in $VM: uk run itself, so signals reach it) and waits until
+# its output has a line matching READY (30 s at most). stop_vm ends it (and waits);
+# wait_vm waits for it to end by itself and sets STATUS and OUT.
+VM=
+start_vm() {
+    local ready=$1
+    shift
+    : >"$UK_WORK_DIR/bg.out"
+    "$UK" run --timeout 110 "$@" >"$UK_WORK_DIR/bg.out" 2>&1 &
+    VM=$!
+    for _ in $(seq 1 300); do
+        if grep -Eq -- "$ready" "$UK_WORK_DIR/bg.out"; then
+            return 0
+        fi
+        if ! kill -0 "$VM" 2>/dev/null; then
+            break
+        fi
+        sleep 0.1
+    done
+    fail "the guest did not get ready (/$ready/)"
+    cat "$UK_WORK_DIR/bg.out" >&2
+    return 1
+}
+stop_vm() {
+    if [ -n "$VM" ]; then
+        kill "$VM" 2>/dev/null || true
+        wait "$VM" 2>/dev/null || true
+        VM=
+    fi
+}
+wait_vm() {
+    set +e
+    wait "$VM"
+    STATUS=$?
+    set -e
+    VM=
+    OUT=$(cat "$UK_WORK_DIR/bg.out")
+    ERR=
+}
+
 finish() {
     if [ "$failures" -ne 0 ]; then
         echo "$failures check(s) failed" >&2

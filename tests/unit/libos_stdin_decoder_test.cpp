@@ -19,6 +19,9 @@ std::string decode(uk::tty::StdinDecoder& d, const std::string& in, bool* eof) {
         case uk::tty::StdinDecoder::Result::EndOfFile:
             *eof = true;
             break;
+        case uk::tty::StdinDecoder::Result::Signal:
+            out += "<sig" + std::to_string(b) + ">";
+            break;
         case uk::tty::StdinDecoder::Result::Nothing:
             break;
         }
@@ -50,4 +53,24 @@ TEST_CASE("stdin decoder: escaped mode") {
     // An escape split across two reads still pairs up.
     CHECK(decode(d, std::string("\x10", 1), &eof) == "");
     CHECK(decode(d, std::string("\x10", 1), &eof) == std::string("\x10", 1));
+}
+
+TEST_CASE("stdin decoder: signals from the host") {
+    uk::tty::StdinDecoder d(true);
+    bool eof;
+    CHECK(decode(d,
+                 std::string("a\x10\x13\x0f"
+                             "b",
+                             5),
+                 &eof) == "a<sig15>b");
+    // Split across reads, and a number out of range is dropped.
+    CHECK(decode(d, std::string("\x10", 1), &eof) == "");
+    CHECK(decode(d, std::string("\x13", 1), &eof) == "");
+    CHECK(decode(d, std::string("\x02", 1), &eof) == "<sig2>");
+    CHECK(decode(d, std::string("\x10\x13\x00z", 4), &eof) == "z");
+    CHECK(decode(d, std::string("\x10\x13\x41z", 4), &eof) == "z");
+    CHECK_FALSE(eof);
+    // Raw mode has no framing: the same bytes are data.
+    uk::tty::StdinDecoder raw(false);
+    CHECK(decode(raw, std::string("\x10\x13\x0f", 3), &eof) == std::string("\x10\x13\x0f", 3));
 }

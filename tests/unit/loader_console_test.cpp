@@ -29,6 +29,9 @@ std::pair<std::string, bool> guestDecode(const std::string& framed) {
             break;
         case uk::tty::StdinDecoder::Result::EndOfFile:
             return {out, true};
+        case uk::tty::StdinDecoder::Result::Signal:
+            out += "<sig" + std::to_string(b) + ">";
+            break;
         case uk::tty::StdinDecoder::Result::Nothing:
             break;
         }
@@ -190,4 +193,19 @@ TEST_CASE("console filter: look-alike lines and long lines are ordinary output")
     CHECK(filter.flush() == "[uk]   ");
     CHECK(filter.feed("#0 0x0000000000000010\n") == "#0 0x0000000000000010\n");
     CHECK(sym.calls.empty());
+}
+
+TEST_CASE("stdin framing: a signal travels between data bytes") {
+    std::string framed;
+    StdinEncoder::encode("ab", framed);
+    framed += StdinEncoder::signal(15);
+    StdinEncoder::encode(std::string("\x10"
+                                     "c",
+                                     2),
+                         framed);
+    framed += StdinEncoder::endOfFile();
+    auto [out, eof] = guestDecode(framed);
+    CHECK(out == std::string("ab<sig15>\x10"
+                             "c"));
+    CHECK(eof);
 }

@@ -72,9 +72,12 @@ inline constexpr char kOptHostname[] = "uk.hostname";
 
 // With uk.stdin=escaped the console input is framed so the host can signal end of input:
 // kStdinEscape kStdinEscape is a literal kStdinEscape byte, kStdinEscape kStdinEof is end of
-// file. uk run always uses this framing; a bare QEMU serial line has no end of file.
+// file, and kStdinEscape kStdinSignal N (1-64) sends signal N to the application's first
+// process (how uk run passes on the SIGTERM of `docker stop`, or Ctrl-C's SIGINT). uk run
+// always uses this framing; a bare QEMU serial line has no end of file.
 inline constexpr uint8_t kStdinEscape = 0x10;
 inline constexpr uint8_t kStdinEof = 0x04;
+inline constexpr uint8_t kStdinSignal = 0x13;
 
 // ---------------------------------------------------------------------------------------------
 // Console lines the host rewrites.

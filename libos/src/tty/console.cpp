@@ -4,6 +4,8 @@
 #include <uk/arch/devices.h>
 #include <uk/image_format.h>
 
+#include "../kernel/signals.h"
+#include "../proc/process.h"
 #include "../sched/wait_queue.h"
 #include "../syscalls/errno.h"
 #include "../vfs/types.h"
@@ -47,6 +49,16 @@ void onByte(uint8_t b, void*) {
     case StdinDecoder::Result::EndOfFile:
         g_in.eof = true;
         vfs::wakeAll(g_readers);
+        break;
+    case StdinDecoder::Result::Signal:
+        // From the host (docker stop, Ctrl-C at uk run): for the first process, as a
+        // container runtime signals the container's init.
+        if (proc::Process* p = proc::first(); p != nullptr && !p->zombie) {
+            signals::SigInfo info{};
+            info.signo = decoded;
+            info.code = 0; // SI_USER, from pid 0 (outside)
+            signals::sendToProcess(p, decoded, info);
+        }
         break;
     case StdinDecoder::Result::Nothing:
         break;

@@ -1,5 +1,6 @@
 // Undoes uk run's framing of console input (uk/image_format.h): an escape byte followed by
-// itself is a literal escape byte, followed by kStdinEof is end of file.
+// itself is a literal escape byte, followed by kStdinEof is end of file, followed by
+// kStdinSignal and a number is that signal for the application.
 #pragma once
 
 #include <stdint.h>
@@ -9,7 +10,8 @@ namespace uk::tty {
 
 class StdinDecoder {
 public:
-    enum class Result { Nothing, Byte, EndOfFile };
+    // Signal: *out is the signal's number (1-64).
+    enum class Result { Nothing, Byte, EndOfFile, Signal };
 
     constexpr explicit StdinDecoder(bool escaped = false) : escaped_(escaped) {}
     void setEscaped(bool on) { escaped_ = on; }
@@ -19,10 +21,22 @@ public:
             *out = in;
             return Result::Byte;
         }
+        if (signal_) {
+            signal_ = false;
+            if (in >= 1 && in <= 64) {
+                *out = in;
+                return Result::Signal;
+            }
+            return Result::Nothing; // not a signal number: dropped
+        }
         if (pending_) {
             pending_ = false;
             if (in == image::kStdinEof) {
                 return Result::EndOfFile;
+            }
+            if (in == image::kStdinSignal) {
+                signal_ = true;
+                return Result::Nothing;
             }
             *out = in; // the escape byte itself (or, leniently, whatever followed it)
             return Result::Byte;
@@ -38,6 +52,7 @@ public:
 private:
     bool escaped_;
     bool pending_ = false;
+    bool signal_ = false;
 };
 
 } // namespace uk::tty

@@ -19,6 +19,8 @@ public:
     static void encode(std::string_view data, std::string& out);
     // The two bytes that mean end of file.
     static std::string_view endOfFile();
+    // The three bytes that send signal `sig` (1-64) to the application's first process.
+    static std::string signal(int sig);
 };
 
 // One frame line of a guest backtrace: "[uk]   #<n> 0x<16 hex digits>".
