@@ -9,11 +9,14 @@
 #include <chrono>
 #include <cstdio>
 #include <cstring>
+#include <functional>
 
 #include <uk/loader/exit_status.h>
 #include <uk/loader/host.h>
 #include <uk/loader/host_facts.h>
 #include <uk/loader/image_probe.h>
+#include <uk/loader/instance_store.h>
+#include <uk/loader/instance_supervisor.h>
 #include <uk/loader/qemu_command.h>
 #include <uk/loader/run_options.h>
 #include <uk/loader/symbolizer.h>
@@ -110,7 +113,9 @@ void checkInitrd(const std::filesystem::path& initrd) {
     std::fclose(f);
 }
 
-int run(RunOptions options) {
+// The checks that need no QEMU: the image, --initrd, and whether the memory holds the image.
+// Sizes the guest memory when --mem is not given.
+void checkImage(RunOptions& options) {
     const ImageInfo image = ImageProbe::probe(options.image);
     checkInitrd(options.initrd);
     applyDefaultMemory(options);
@@ -124,24 +129,28 @@ int run(RunOptions options) {
                     "M cannot hold it (give it at least " + std::to_string(neededMiB) +
                     "M, more for what the program needs)");
     }
-    if (options.printCommand) {
-        // auto stays auto: the script may run on another host.
-        QemuCommandBuilder builder(options, options.accel);
-        checkCommandLineLength(builder);
-        std::printf("%s\n", shell::join(builder.argv(options.qemu)).c_str());
-        return 0;
-    }
+}
+
+std::filesystem::path findQemu(const RunOptions& options) {
     auto qemu = fs::findProgram(options.qemu);
     if (!qemu) {
         throw Error("cannot find QEMU (" + options.qemu +
                     "); install Debian's qemu-system-x86 package or pass --qemu PATH");
     }
-    // Checked before booting so that the message names the option; QEMU's own would come
-    // only after it started, in its words.
+    return *qemu;
+}
+
+// Checked before booting so that the message names the option; QEMU's own would come only
+// after it started, in its words.
+void checkHostResources(const RunOptions& options) {
     if (options.net == NetMode::Tap) {
         checkTapUsable(options.tapInterface);
     }
     checkPublishedPorts(options.publish);
+}
+
+// Boots the checked image and relays until the VM has ended; returns uk run's status.
+int boot(const RunOptions& options, const std::filesystem::path& qemu) {
     HostFactsStore hostFacts;
     Accel accel = resolveAccel(options.accel, hostFacts.facts().kvmBroken);
     fs::TempDir temp("uk-run");
@@ -159,7 +168,7 @@ int run(RunOptions options) {
             builder.hostTscHz(hostFacts.tscHz());
         }
         checkCommandLineLength(builder);
-        session.argv = builder.argv(qemu->string());
+        session.argv = builder.argv(qemu.string());
         session.keepInputForRetry = options.accel == Accel::Auto && accel == Accel::Kvm;
         if (options.timeout) {
             auto used = std::chrono::duration_cast<std::chrono::milliseconds>(
@@ -193,6 +202,81 @@ int run(RunOptions options) {
     }
 }
 
+int run(RunOptions options) {
+    checkImage(options);
+    if (options.printCommand) {
+        // auto stays auto: the script may run on another host.
+        QemuCommandBuilder builder(options, options.accel);
+        checkCommandLineLength(builder);
+        std::printf("%s\n", shell::join(builder.argv(options.qemu)).c_str());
+        return 0;
+    }
+    auto qemu = findQemu(options);
+    checkHostResources(options);
+    return boot(options, qemu);
+}
+
+// Errors of uk run itself become 125 with a message, as runCommand does for the foreground.
+int guarded(const std::function<int()>& body) {
+    try {
+        return body();
+    } catch (const Error& e) {
+        std::fprintf(stderr, "uk run: %s\n", e.what());
+        return kStatusToolError;
+    } catch (const std::exception& e) {
+        std::fprintf(stderr, "uk run: internal error: %s\n", e.what());
+        return kStatusToolError;
+    }
+}
+
+std::string describePublished(const PublishedPort& p) {
+    return formatIpv4(p.hostAddress) + ":" + std::to_string(p.hostPort) + "->" +
+           std::to_string(p.guestPort) + "/" + std::string(protocolName(p.protocol));
+}
+
+// -d: everything that can fail at once is checked here, so that its error is uk run -d's;
+// then the supervisor takes over (instance_supervisor.h) and this prints the name or id.
+int runDetached(RunOptions options, const std::vector<std::string>& args) {
+    checkImage(options);
+    auto qemu = std::filesystem::absolute(findQemu(options));
+    checkHostResources(options);
+    // The supervisor works from "/": relative paths would no longer name the files.
+    options.image = std::filesystem::absolute(options.image);
+    if (!options.initrd.empty()) {
+        options.initrd = std::filesystem::absolute(options.initrd);
+    }
+    InstanceConfig config;
+    config.name = options.name;
+    config.image = options.image.string();
+    config.command = args;
+    config.args = options.args;
+    config.memoryMiB = options.memoryMiB;
+    config.cpus = options.cpus;
+    config.network = options.net == NetMode::User  ? "user"
+                     : options.net == NetMode::Tap ? "tap"
+                                                   : "none";
+    config.tapInterface = options.tapInterface;
+    for (const auto& p : options.publish) {
+        config.ports.push_back(describePublished(p));
+    }
+    config.autoRemove = options.autoRemove;
+    config.created = wallNow();
+    InstanceStore store(stateDirectory());
+    DetachOutcome outcome = startDetached(store, std::move(config), [&] {
+        return guarded([&] {
+            // Again, now that it counts: the ports were free a moment ago.
+            checkHostResources(options);
+            return boot(options, qemu);
+        });
+    });
+    if (outcome.inSupervisor) {
+        return outcome.status;
+    }
+    const InstanceConfig& c = outcome.instance.config;
+    std::printf("%s\n", options.name.empty() ? c.id.c_str() : c.name.c_str());
+    return 0;
+}
+
 } // namespace
 
 int runCommand(const std::vector<std::string>& args) {
@@ -203,7 +287,7 @@ int runCommand(const std::vector<std::string>& args) {
             std::fputs(runUsage().c_str(), stdout);
             return 0;
         }
-        return run(options);
+        return options.detach ? runDetached(options, args) : run(options);
     } catch (const Error& e) {
         std::fprintf(stderr, "uk run: %s\n", e.what());
         return kStatusToolError;

@@ -1,5 +1,7 @@
 #include <uk/loader/run_options.h>
 
+#include <uk/loader/instance.h>
+
 #include <algorithm>
 #include <cerrno>
 #include <cmath>
@@ -611,6 +613,17 @@ RunOptions parseRunOptions(const std::vector<std::string>& args) {
         }
         if (w == "-v" || w == "--verbose") {
             o.verbose = true;
+        } else if (w == "-d" || w == "--detach") {
+            o.detach = true;
+        } else if (w == "--rm") {
+            o.autoRemove = true;
+        } else if (is(w, "--name")) {
+            o.name = valueOf(w, "--name");
+            try {
+                checkInstanceName(o.name);
+            } catch (const Error& e) {
+                throw UsageError(std::string("--name: ") + e.what());
+            }
         } else if (w == "--strace") {
             o.strace = true;
         } else if (w == "--print-cmd") {
@@ -714,6 +727,14 @@ RunOptions parseRunOptions(const std::vector<std::string>& args) {
         throw UsageError("no image given (usage: uk run IMAGE [options] [-- ARGS...])");
     }
     checkNetwork(o);
+    if (!o.name.empty() && !o.detach) {
+        throw UsageError("--name names a detached instance: add -d (uk run -d --name " + o.name +
+                         " IMAGE)");
+    }
+    if (o.detach && o.printCommand) {
+        throw UsageError("-d and --print-cmd: --print-cmd only prints a command, there is "
+                         "nothing to detach");
+    }
     return o;
 }
 
@@ -771,6 +792,12 @@ options:
                      run as user UID and group GID (decimal ids) instead of the image's
                      user, without its supplementary groups; GID defaults to UID's group
                      in the image's /etc/passwd, or 0
+  -d, --detach       run in the background as a detached instance and print its name
+                     (with --name) or its id; see uk ps, logs, stop, rm, wait, metrics.
+                     Its input is empty, its output goes to its log (uk logs)
+  --name NAME        the detached instance's name: letters, digits, '_', '.', '-' (default:
+                     a generated adjective_noun); unique in the state directory
+  --rm               remove the detached instance's state when it ends
   -v, --verbose      the library OS logs its boot steps on the console
   --strace           the library OS prints every system call the application makes
   --qemu PATH        the QEMU binary (default: qemu-system-x86_64 from PATH)
@@ -781,7 +808,8 @@ options:
 exit status:
   the application's exit status (0-255; 128+N when signal or CPU fault N ended it),
   124 when --timeout stopped the VM, 125 when uk run or QEMU failed, or the library OS
-  panicked.
+  panicked. With -d: 0 once the instance has started (uk wait prints its status), 125
+  when it could not start (a bad image or option, a name in use).
 
 signals:
   SIGTERM, SIGINT, SIGHUP, SIGQUIT, SIGUSR1 and SIGUSR2 sent to uk run go to the

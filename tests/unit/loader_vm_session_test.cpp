@@ -160,12 +160,27 @@ TEST_CASE_FIXTURE(FakeQemu, "session: a VM ignoring SIGTERM is killed after the 
     CHECK(std::chrono::steady_clock::now() - start < std::chrono::seconds(3));
 }
 
-TEST_CASE_FIXTURE(FakeQemu, "session: SIGTERM to uk run stops the VM and is reported") {
-    struct sigaction before;
-    sigaction(SIGTERM, nullptr, &before);
+TEST_CASE_FIXTURE(FakeQemu, "session: a signal to uk run goes into the guest's input") {
     std::thread sender([] {
         std::this_thread::sleep_for(std::chrono::milliseconds(300));
         ::kill(::getpid(), SIGTERM);
+    });
+    // The fake guest prints what it receives: end of (the empty) input, then escape,
+    // kStdinSignal, 15.
+    VmOutcome o = run(kReady + "head -c 5 | od -An -tx1 | tr -d ' \\n'; echo");
+    sender.join();
+    CHECK(output == "100410130f\n");
+    CHECK(o.stoppedBySignal == 0);
+}
+
+TEST_CASE_FIXTURE(FakeQemu, "session: the third SIGTERM to uk run stops the VM and is reported") {
+    struct sigaction before;
+    sigaction(SIGTERM, nullptr, &before);
+    std::thread sender([] {
+        for (int i = 0; i < 3; ++i) {
+            std::this_thread::sleep_for(std::chrono::milliseconds(200));
+            ::kill(::getpid(), SIGTERM);
+        }
     });
     VmOutcome o = run("exec sleep 30");
     sender.join();

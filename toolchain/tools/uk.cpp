@@ -28,6 +28,18 @@ const Command kCommands[] = {
      uk::converters::convertCommand},
     {"run", "boot an image under QEMU and return the application's exit status",
      uk::loader::runCommand},
+    {"ps", "list detached instances (uk run -d) with their CPU, memory and network use",
+     uk::loader::psCommand},
+    {"logs", "print (or follow) what a detached instance printed", uk::loader::logsCommand},
+    {"stop", "stop detached instances (SIGTERM, then SIGKILL after a grace time)",
+     uk::loader::stopCommand},
+    {"rm", "remove ended detached instances and their logs", uk::loader::rmCommand},
+    {"wait", "wait for detached instances to end and print their exit statuses",
+     uk::loader::waitCommand},
+    {"metrics", "the instances' CPU, memory and network use as Prometheus metrics",
+     uk::loader::metricsCommand},
+    {"export", "write a shell script (QEMU) or Firecracker config that boots an image without uk",
+     uk::loader::exportCommand},
 };
 
 void usage(FILE* out) {

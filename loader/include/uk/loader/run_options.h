@@ -103,6 +103,12 @@ struct RunOptions {
     std::string hostname;          // --hostname; empty: the image's default
     std::vector<std::string> args; // application arguments (after "--")
     std::string qemu = "qemu-system-x86_64";
+    // -d/--detach: run as a detached instance (instance_supervisor.h), named --name (else a
+    // generated name), removed when it ends with --rm. --rm alone changes nothing: a
+    // foreground run keeps no state.
+    bool detach = false;
+    std::string name;
+    bool autoRemove = false;
     bool help = false;
 };
 
