@@ -3,6 +3,7 @@
 // statuses follow docker's: 0, 1 when an instance is missing or an action failed (the others
 // named are still handled), 125 for a wrong option.
 #include <uk/loader/commands.h>
+#include <uk/support/fs.h>
 
 #include <arpa/inet.h>
 #include <fcntl.h>
@@ -206,19 +207,7 @@ InstanceStore openStore() {
     return InstanceStore(stateDirectory());
 }
 
-bool writeAll(int fd, std::string_view data) {
-    while (!data.empty()) {
-        ssize_t n = ::write(fd, data.data(), data.size());
-        if (n < 0 && errno == EINTR) {
-            continue;
-        }
-        if (n <= 0) {
-            return false;
-        }
-        data.remove_prefix(static_cast<size_t>(n));
-    }
-    return true;
-}
+using uk::fs::writeAll;
 
 // The state now, or nullopt when the instance was removed meanwhile (--rm, uk rm).
 std::optional<Instance> current(const InstanceStore& store, const Instance& instance) {

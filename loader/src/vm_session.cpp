@@ -29,27 +29,7 @@ constexpr size_t kChunk = 64 * 1024;
 constexpr size_t kCoalesceBelow = 512;
 constexpr auto kCoalesceNap = std::chrono::milliseconds(1);
 
-// Writes all of `data` to `fd`, waiting if the descriptor is non-blocking (a terminal or pipe
-// may have been handed to us that way). Returns false once the reader has gone (EPIPE).
-bool writeAll(int fd, std::string_view data) {
-    while (!data.empty()) {
-        ssize_t n = ::write(fd, data.data(), data.size());
-        if (n >= 0) {
-            data.remove_prefix(static_cast<size_t>(n));
-            continue;
-        }
-        if (errno == EINTR) {
-            continue;
-        }
-        if (errno == EAGAIN) {
-            pollfd p = {fd, POLLOUT, 0};
-            ::poll(&p, 1, -1);
-            continue;
-        }
-        return false;
-    }
-    return true;
-}
+using uk::fs::writeAll;
 
 std::string baseName(const std::string& path) {
     size_t slash = path.rfind('/');

@@ -2,6 +2,7 @@
 #include <uk/support/fs.h>
 
 #include <fcntl.h>
+#include <poll.h>
 #include <sys/stat.h>
 #include <unistd.h>
 
@@ -147,6 +148,26 @@ std::optional<stdfs::path> findProgram(std::string_view name) {
         start = end + 1;
     }
     return std::nullopt;
+}
+
+bool writeAll(int fd, std::string_view data) {
+    while (!data.empty()) {
+        ssize_t n = ::write(fd, data.data(), data.size());
+        if (n >= 0) {
+            data.remove_prefix(static_cast<size_t>(n));
+            continue;
+        }
+        if (errno == EINTR) {
+            continue;
+        }
+        if (errno == EAGAIN) {
+            pollfd p = {fd, POLLOUT, 0};
+            ::poll(&p, 1, -1);
+            continue;
+        }
+        return false;
+    }
+    return true;
 }
 
 } // namespace uk::fs

@@ -318,44 +318,14 @@ expect_err 'no-such-layout' "a missing layout: the message names it"
 # A private dockerd: vfs storage, its own data root, exec root and socket (short paths: unix
 # socket names are limited to 108 bytes), stopped on exit whatever happens.
 DK=$(mktemp -d /tmp/uk-convert-dockerd.XXXXXX)
-dockerd_pid=
-stop_dockerd() {
-    if [ -n "$dockerd_pid" ]; then
-        local pid=$dockerd_pid
-        kill "$pid" 2>/dev/null || true
-        for _ in $(seq 50); do
-            kill -0 "$pid" 2>/dev/null || break
-            sleep 0.2
-        done
-        kill -9 "$pid" 2>/dev/null || true
-    fi
-    if mountpoint -q "$DK/exec/netns/default" 2>/dev/null; then
-        umount "$DK/exec/netns/default" || true
-    fi
-    rm -rf "$DK"
-}
+stop_dockerd() { stop_dockerd_at "$DK"; }
 trap stop_dockerd EXIT
 
 if ! command -v dockerd >/dev/null || ! command -v docker >/dev/null; then
     echo "SKIP: docker: part: dockerd or docker is missing (Debian's docker.io)"
 else
-    dockerd --iptables=false --ip-masq=false --bridge=none --storage-driver=vfs \
-        --data-root "$DK/data" --exec-root "$DK/exec" --pidfile "$DK/dockerd.pid" \
-        -H "unix://$DK/docker.sock" >"$DK/dockerd.log" 2>&1 &
-    dockerd_pid=$!
-    export DOCKER_HOST="unix://$DK/docker.sock"
-    up=0
-    for _ in $(seq 60); do
-        if timeout 5 docker version >/dev/null 2>&1; then
-            up=1
-            break
-        fi
-        kill -0 "$dockerd_pid" 2>/dev/null || break
-        sleep 0.5
-    done
-    if [ "$up" -eq 0 ]; then
-        echo "SKIP: docker: part: dockerd did not start (or not within 30 s); its log:"
-        tail -20 "$DK/dockerd.log" || true
+    if ! start_dockerd "$DK"; then
+        echo "SKIP: docker: part: the private dockerd did not start"
     else
         timeout 120 docker load -q -i ml-docker.tar >/dev/null
         convert_tree "convert docker:NAME:TAG" docker:example/multilayer:latest dk.img --no-cache

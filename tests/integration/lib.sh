@@ -203,6 +203,50 @@ wait_vm() {
     ERR=
 }
 
+# A private dockerd (../shared/design/environment.md: no iptables, no bridge, vfs storage)
+# whose data root, exec root, pid file and socket live in DIR (keep DIR short: unix socket
+# names are limited to 108 bytes). start_dockerd DIR [DOCKERD ARGS...] sets DOCKERD_PID and
+# exports DOCKER_HOST; it returns 1, after printing the log's tail, when the daemon does not
+# answer within 30 s. stop_dockerd_at DIR removes its containers, stops it (SIGKILL after
+# 20 s), unmounts what it left mounted under DIR and removes DIR.
+DOCKERD_PID=
+start_dockerd() {
+    local dir=$1
+    shift
+    dockerd "$@" --iptables=false --ip-masq=false --bridge=none --storage-driver=vfs \
+        --data-root "$dir/data" --exec-root "$dir/exec" --pidfile "$dir/dockerd.pid" \
+        -H "unix://$dir/docker.sock" >"$dir/dockerd.log" 2>&1 &
+    DOCKERD_PID=$!
+    export DOCKER_HOST="unix://$dir/docker.sock"
+    for _ in $(seq 60); do
+        if timeout 5 docker version >/dev/null 2>&1; then
+            return 0
+        fi
+        kill -0 "$DOCKERD_PID" 2>/dev/null || break
+        sleep 0.5
+    done
+    echo "dockerd did not start (or not within 30 s); its log:"
+    tail -20 "$dir/dockerd.log" || true
+    return 1
+}
+stop_dockerd_at() {
+    local dir=$1
+    if [ -n "$DOCKERD_PID" ]; then
+        timeout 60 docker rm -f $(timeout 30 docker ps -aq 2>/dev/null) >/dev/null 2>&1 || true
+        kill "$DOCKERD_PID" 2>/dev/null || true
+        for _ in $(seq 100); do
+            kill -0 "$DOCKERD_PID" 2>/dev/null || break
+            sleep 0.2
+        done
+        kill -9 "$DOCKERD_PID" 2>/dev/null || true
+        DOCKERD_PID=
+    fi
+    for m in $(grep -o "$dir/[^ ]*" /proc/mounts 2>/dev/null | sort -r); do
+        umount "$m" 2>/dev/null || umount -l "$m" 2>/dev/null || true
+    done
+    rm -rf "$dir"
+}
+
 finish() {
     if [ "$failures" -ne 0 ]; then
         echo "$failures check(s) failed" >&2

@@ -2,6 +2,8 @@
 // the store, /proc parsing and the Prometheus exposition.
 #include <doctest/doctest.h>
 
+#include <fcntl.h>
+
 #include <signal.h>
 #include <sys/wait.h>
 #include <unistd.h>
@@ -52,7 +54,9 @@ InstanceConfig sampleConfig(const std::string& name, const std::string& id = "")
 // A process that has ended and been reaped: its identity names nothing any more.
 ProcessIdentity endedProcess() {
     int ready[2];
-    REQUIRE(::pipe(ready) == 0);
+    // Close-on-exec: a process another test starts meanwhile must not keep the write end
+    // open (the child would then wait forever).
+    REQUIRE(::pipe2(ready, O_CLOEXEC) == 0);
     pid_t pid = ::fork();
     REQUIRE(pid >= 0);
     if (pid == 0) {

@@ -1,6 +1,8 @@
 // TreePacker: a directory tree as a cpio newc archive, the root file system of `uk pack`.
 #include <doctest/doctest.h>
 
+#include "error_capture.h"
+
 #include <uk/support/error.h>
 #include <uk/support/fs.h>
 #include <uk/support/subprocess.h>
@@ -24,6 +26,9 @@
 
 using namespace uk::toolchain;
 namespace stdfs = std::filesystem;
+
+using uk::test::errorOf;
+using uk::test::mentions;
 
 namespace {
 
@@ -103,19 +108,6 @@ void makeTree(const stdfs::path& root) {
          {"a/x", "a-b", "b/run", "b/rel", "b/abs", "fifo", "a/deep", "a", "b", "."}) {
         setTime(root / p, 1700000000);
     }
-}
-
-std::string errorOf(auto&& action) {
-    try {
-        action();
-    } catch (const uk::Error& e) {
-        return e.what();
-    }
-    return "(no error)";
-}
-
-bool mentions(const std::string& text, const std::string& part) {
-    return text.find(part) != std::string::npos;
 }
 
 } // namespace
@@ -301,6 +293,22 @@ TEST_CASE("tree: files to leave out are skipped") {
     auto entries = byName(parse(pack(temp.path(), {.exclude = {{st.st_dev, st.st_ino}}})));
     CHECK(entries.count("app.img") == 0);
     CHECK(entries.count("a-b") == 1);
+}
+
+TEST_CASE("tree: names to skip leave out everything under them") {
+    uk::fs::TempDir temp("uk-test");
+    makeTree(temp.path());
+    stdfs::create_directories(temp.path() / ".uk" / "inner");
+    write(temp.path() / ".uk" / "kernel", "kernel");
+    write(temp.path() / ".uk-not-skipped", "kept");
+    auto entries = byName(parse(pack(temp.path(), {.skip = {".uk", "a/deep"}})));
+    CHECK(entries.count(".uk") == 0);
+    CHECK(entries.count(".uk/kernel") == 0);
+    CHECK(entries.count(".uk/inner") == 0);
+    CHECK(entries.count("a/deep") == 0);
+    CHECK(entries.count(".uk-not-skipped") == 1);
+    CHECK(entries.count("a/x") == 1);
+    CHECK(entries.at("a").nlink == 2); // its one subdirectory was left out
 }
 
 TEST_CASE("tree: what cannot be packed is an error naming the path") {

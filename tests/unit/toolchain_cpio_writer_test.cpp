@@ -2,6 +2,8 @@
 // sinks it writes through.
 #include <doctest/doctest.h>
 
+#include "error_capture.h"
+
 #include <cstdio>
 
 #include <uk/support/error.h>
@@ -19,6 +21,8 @@
 #include <string>
 
 using namespace uk::toolchain;
+
+using uk::test::errorOf;
 
 namespace {
 
@@ -45,15 +49,6 @@ std::string archiveOf(auto&& write) {
     write(writer);
     CHECK(writer.size() == sink.str().size());
     return sink.str();
-}
-
-std::string errorOf(auto&& action) {
-    try {
-        action();
-    } catch (const uk::Error& e) {
-        return e.what();
-    }
-    return "(no error)";
 }
 
 } // namespace

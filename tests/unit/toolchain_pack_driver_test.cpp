@@ -2,6 +2,8 @@
 // configuration, and nothing is written when something is wrong.
 #include <doctest/doctest.h>
 
+#include "error_capture.h"
+
 #include <uk/image_format.h>
 #include <uk/support/error.h>
 #include <uk/support/fs.h>
@@ -25,6 +27,8 @@
 
 using namespace uk::toolchain;
 namespace stdfs = std::filesystem;
+
+using uk::test::errorOf;
 
 namespace {
 
@@ -83,15 +87,6 @@ std::string symbolRange(const std::string& image, const std::string& name) {
     }
     FAIL("no section holds __uk_" << name << "_start");
     return "";
-}
-
-std::string errorOf(auto&& action) {
-    try {
-        action();
-    } catch (const uk::Error& e) {
-        return e.what();
-    }
-    return "(no error)";
 }
 
 size_t filesIn(const stdfs::path& dir) {

@@ -2,6 +2,8 @@
 // inside the tree the way the guest will look them up.
 #include <doctest/doctest.h>
 
+#include "error_capture.h"
+
 #include <uk/support/error.h>
 #include <uk/support/fs.h>
 #include <uk/toolchain/program_check.h>
@@ -15,6 +17,8 @@
 
 using namespace uk::toolchain;
 namespace stdfs = std::filesystem;
+
+using uk::test::errorOf;
 
 namespace {
 
@@ -59,15 +63,6 @@ void put(const stdfs::path& path, const std::string& contents, unsigned mode = 0
     stdfs::create_directories(path.parent_path());
     uk::fs::writeFileAtomic(path, contents);
     stdfs::permissions(path, static_cast<stdfs::perms>(mode));
-}
-
-std::string errorOf(auto&& action) {
-    try {
-        action();
-    } catch (const uk::Error& e) {
-        return e.what();
-    }
-    return "(no error)";
 }
 
 // A merged-/usr tree like Debian's: /bin and /lib64 are symlinks into /usr.

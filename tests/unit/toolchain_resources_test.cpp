@@ -1,6 +1,8 @@
 // Finding uk's resource directory and checking a toolchain before building with it.
 #include <doctest/doctest.h>
 
+#include "error_capture.h"
+
 #include <uk/support/error.h>
 #include <uk/support/fs.h>
 #include <uk/toolchain/build_driver.h>
@@ -12,24 +14,14 @@
 using namespace uk::toolchain;
 namespace stdfs = std::filesystem;
 
+using uk::test::errorOf;
+using uk::test::mentions;
+
 namespace {
 
 void touch(const stdfs::path& path) {
     stdfs::create_directories(path.parent_path());
     uk::fs::writeFileAtomic(path, "");
-}
-
-std::string errorOf(auto&& action) {
-    try {
-        action();
-    } catch (const uk::Error& e) {
-        return e.what();
-    }
-    return "(no error)";
-}
-
-bool mentions(const std::string& text, const std::string& part) {
-    return text.find(part) != std::string::npos;
 }
 
 } // namespace

@@ -1,3 +1,4 @@
+#include <uk/support/fs.h>
 #include <uk/support/shell.h>
 #include <uk/toolchain/command_runner.h>
 
@@ -14,16 +15,7 @@ namespace uk::toolchain {
 
 namespace {
 
-void writeAll(int fd, const std::string& text) {
-    size_t done = 0;
-    while (done < text.size()) {
-        ssize_t n = ::write(fd, text.data() + done, text.size() - done);
-        if (n <= 0) {
-            return; // stderr is gone; nothing sensible to report it on
-        }
-        done += static_cast<size_t>(n);
-    }
-}
+using uk::fs::writeAll;
 
 // State shared by the worker threads.
 class Scheduler {

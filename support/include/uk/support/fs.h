@@ -56,6 +56,11 @@ void replaceFile(const std::filesystem::path& from, const std::filesystem::path&
 // The running program's own path (/proc/self/exe).
 std::filesystem::path selfExecutable();
 
+// Writes all of `data` to `fd`, retrying after signals and waiting (poll) when the descriptor
+// is non-blocking and full. False once a write fails (EPIPE: the reader went away); errno
+// says why.
+bool writeAll(int fd, std::string_view data);
+
 // Looks `name` up in $PATH (or returns it if it contains a slash and is executable).
 std::optional<std::filesystem::path> findProgram(std::string_view name);
 
