@@ -5,6 +5,8 @@
 #
 #   ./setup.sh            packages + build + hello
 #   ./setup.sh --no-apt   skip the package step (you installed them yourself)
+#   ./setup.sh --docker   also register build/bin/uk-runtime as Docker's runtime "uk" in
+#                         /etc/docker/daemon.json (other keys kept), for docker run --runtime uk
 set -euo pipefail
 cd "$(dirname "$0")"
 
@@ -114,7 +116,16 @@ fetch_lwip() {
   rm -rf "$tmp"
 }
 
-if [ "${1:-}" != "--no-apt" ]; then
+apt=1 docker=
+for arg in "$@"; do
+  case $arg in
+    --no-apt) apt= ;;
+    --docker) docker=1 ;;
+    *) echo "setup.sh: unknown option $arg (--no-apt, --docker)" >&2; exit 2 ;;
+  esac
+done
+
+if [ -n "$apt" ]; then
   install_packages
   fetch_lwip
 fi
@@ -131,4 +142,11 @@ mkdir -p build/apps
 build/bin/uk build apps/hello/hello.cpp -o build/apps/hello.img
 say "hello: booting it (build/bin/uk run build/apps/hello.img)"
 build/bin/uk run build/apps/hello.img
+if [ -n "$docker" ]; then
+  say "docker: registering build/bin/uk-runtime as the runtime \"uk\""
+  sudo=()
+  [ "$(id -u)" -eq 0 ] || sudo=(sudo)
+  "${sudo[@]}" python3 runtime/register_docker.py build/bin/uk-runtime --config /etc/docker/daemon.json
+  say "docker: reload the daemon to use it (systemctl reload docker, or kill -HUP \$(pidof dockerd)), then docker run --runtime uk IMAGE"
+fi
 say "done: uk is at build/bin/uk; run ./test.sh for the test suite"

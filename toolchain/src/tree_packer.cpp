@@ -135,6 +135,10 @@ void TreePacker::scanDirectory(int fd, const std::string& prefix, size_t dirInde
     const std::string dirPath = hostPath(prefix.empty() ? "." : prefix);
     for (const std::string& name : listDirectory(fd, dirPath)) {
         const std::string relative = prefix.empty() ? name : prefix + "/" + name;
+        if (std::find(options_.skip.begin(), options_.skip.end(), relative) !=
+            options_.skip.end()) {
+            continue;
+        }
         struct stat st;
         if (::fstatat(fd, name.c_str(), &st, AT_SYMLINK_NOFOLLOW) != 0) {
             if (errno == ENOENT) {

@@ -49,6 +49,10 @@ public:
     struct Options {
         // Files left out, by (st_dev, st_ino): e.g. the image being written into the tree.
         std::vector<std::pair<dev_t, ino_t>> exclude;
+        // Names relative to the tree ("a/b", no "./") left out with everything under them,
+        // directories included: e.g. /.uk, where a container's uk kernel lives, which the
+        // guest booted from it must not see in its own root file system.
+        std::vector<std::string> skip;
         // Called after each entry is written with the archive bytes written and the total.
         std::function<void(uint64_t done, uint64_t total)> progress;
         // Checked before each entry; true stops write() with BuildCancelled.

@@ -1,0 +1,395 @@
+#include <uk/runtime/container_runtime.h>
+
+#include <fcntl.h>
+#include <signal.h>
+#include <sys/stat.h>
+#include <sys/wait.h>
+#include <unistd.h>
+
+#include <cerrno>
+#include <cstdlib>
+#include <optional>
+#include <utility>
+
+#include <nlohmann/json.hpp>
+
+#include <uk/loader/image_inspector.h>
+#include <uk/loader/run_options.h>
+#include <uk/runtime/cgroups.h>
+#include <uk/runtime/container_process.h>
+#include <uk/runtime/hooks.h>
+#include <uk/runtime/launch_plan.h>
+#include <uk/support/fs.h>
+#include <uk/support/shell.h>
+#include <uk/toolchain/byte_sink.h>
+#include <uk/toolchain/tree_packer.h>
+
+namespace uk::runtime {
+
+namespace stdfs = std::filesystem;
+
+namespace {
+
+// How long delete --force waits for the container's processes to go after SIGKILL.
+constexpr int kKillWaitMs = 10000;
+
+// Undoes a half-made container when create fails: the process, its cgroups, the archive and
+// the state directory.
+class CreateRollback {
+public:
+    explicit CreateRollback(const StateDirectory& dir) : dir_(dir) {}
+    ~CreateRollback() {
+        if (committed_) {
+            return;
+        }
+        if (pid_ > 0) {
+            signalSession(pid_, SIGKILL);
+            ::kill(pid_, SIGKILL);
+            // The child is ours until create returns: reap it, so no zombie is left.
+            while (::waitpid(pid_, nullptr, 0) < 0 && errno == EINTR) {
+            }
+        }
+        removeCgroups(cgroupDirs_);
+        if (!archive_.empty()) {
+            ::unlink(archive_.c_str());
+        }
+        try {
+            dir_.remove();
+        } catch (const Error&) {
+        }
+    }
+    CreateRollback(const CreateRollback&) = delete;
+    CreateRollback& operator=(const CreateRollback&) = delete;
+
+    void archive(const stdfs::path& path) { archive_ = path; }
+    void process(pid_t pid) { pid_ = pid; }
+    void cgroups(const std::vector<stdfs::path>& dirs) { cgroupDirs_ = dirs; }
+    void commit() { committed_ = true; }
+
+private:
+    const StateDirectory& dir_;
+    stdfs::path archive_;
+    pid_t pid_ = 0;
+    std::vector<stdfs::path> cgroupDirs_;
+    bool committed_ = false;
+};
+
+// A descriptor closed when it goes out of scope, unless taken (set to -1).
+struct OwnedFd {
+    int fd = -1;
+    OwnedFd() = default;
+    ~OwnedFd() {
+        if (fd >= 0) {
+            ::close(fd);
+        }
+    }
+    OwnedFd(const OwnedFd&) = delete;
+    OwnedFd& operator=(const OwnedFd&) = delete;
+};
+
+// The archive for container ID: a new file named after it (IDs may repeat across roots).
+stdfs::path newArchive(const std::string& id, int* fd) {
+    stdfs::path dir = archiveDirectory();
+    std::error_code ec;
+    stdfs::create_directories(dir, ec);
+    if (ec) {
+        throw Error("cannot create " + dir.string() + ": " + ec.message());
+    }
+    std::string name = (dir / (id.substr(0, 64) + "-XXXXXX.cpio")).string();
+    *fd = ::mkostemps(name.data(), 5, O_CLOEXEC);
+    if (*fd < 0) {
+        throwErrno("cannot create an archive in " + dir.string());
+    }
+    return name;
+}
+
+void runHooksWarning(RuntimeLog& log, const std::vector<Hook>& hooks, std::string_view stage,
+                     const std::string& stateJson) {
+    try {
+        runHooks(hooks, stage, stateJson);
+    } catch (const Error& e) {
+        log.warning(e.what());
+    }
+}
+
+} // namespace
+
+stdfs::path archiveDirectory() {
+    if (const char* dir = std::getenv("UK_RUNTIME_DATA_DIR"); dir != nullptr && *dir != 0) {
+        return dir;
+    }
+    return "/var/lib/uk-runtime/archives";
+}
+
+stdfs::path findUkProgram() {
+    if (const char* uk = std::getenv("UK_RUNTIME_UK"); uk != nullptr && *uk != 0) {
+        if (::access(uk, X_OK) != 0) {
+            throw Error(std::string("UK_RUNTIME_UK=") + uk + ": not an executable program");
+        }
+        return uk;
+    }
+    stdfs::path beside;
+    try {
+        beside = fs::selfExecutable().parent_path() / "uk";
+        if (::access(beside.c_str(), X_OK) == 0) {
+            return beside;
+        }
+    } catch (const Error&) {
+    }
+    if (auto inPath = fs::findProgram("uk")) {
+        return stdfs::absolute(*inPath);
+    }
+    throw Error("cannot find the uk command: not next to uk-runtime (" + beside.string() +
+                ") nor in PATH; set UK_RUNTIME_UK");
+}
+
+void ContainerRuntime::create(const CreateOptions& options, const BundleSpec& spec) {
+    const std::string what = (spec.bundle / "config.json").string();
+    StateDirectory dir = directory(options.id);
+    if (dir.exists()) {
+        throw Error("container with id exists: " + options.id);
+    }
+    if (spec.terminal && options.consoleSocket.empty()) {
+        throw BundleError(what + ": process.terminal is true but no --console-socket was given "
+                                 "to send the terminal to");
+    }
+    if (!spec.terminal && !options.consoleSocket.empty()) {
+        throw BundleError(what + ": --console-socket was given but process.terminal is false");
+    }
+
+    const stdfs::path kernel = spec.rootfs / kKernelInRootfs;
+    loader::ImageReport report;
+    try {
+        report = loader::inspectImage(kernel);
+    } catch (const Error& e) {
+        throw BundleError("bundle " + spec.bundle.string() +
+                          ": the uk kernel cannot be used: " + e.what());
+    }
+    const stdfs::path uk = findUkProgram();
+
+    // Listing the tree gives the archive's size, so resources are checked before the archive
+    // is written.
+    toolchain::TreePacker packer(spec.rootfs, {.skip = {kUkDirInRootfs}});
+    ImageNeeds needs;
+    needs.kernelBytes = report.size;
+    needs.rootfsBytes = packer.archiveSize();
+    if (report.config) {
+        needs.exposedPorts = report.config->exposedPorts;
+        needs.workingDir = report.config->workingDir;
+        needs.user = report.config->user;
+    }
+
+    dir.create();
+    CreateRollback rollback(dir);
+    OwnedFd archiveFd;
+    const stdfs::path archive = newArchive(options.id, &archiveFd.fd);
+    rollback.archive(archive);
+
+    LaunchPlan plan = planLaunch(spec, needs, kernel, archive, what);
+    try {
+        loader::parseRunOptions(plan.ukRunArgs);
+    } catch (const loader::UsageError& e) {
+        throw BundleError(what + ": uk run cannot take this container's settings: " + e.what());
+    }
+    toolchain::FileSink sink(archiveFd.fd, archive);
+    packer.write(sink);
+    sink.flush();
+    if (::close(std::exchange(archiveFd.fd, -1)) != 0) {
+        throwErrno("cannot write " + archive.string());
+    }
+    if (::mkfifo(dir.execFifo().c_str(), 0600) != 0) {
+        throwErrno("cannot create " + dir.execFifo().string());
+    }
+    if (::mkdir(dir.tmpDir().c_str(), 0700) != 0) {
+        throwErrno("cannot create " + dir.tmpDir().string());
+    }
+
+    ContainerProcessSpec process;
+    process.argv = {uk.string(), "run"};
+    process.argv.insert(process.argv.end(), plan.ukRunArgs.begin(), plan.ukRunArgs.end());
+    process.execFifo = dir.execFifo();
+    process.network = spec.network;
+    process.networkPath = spec.networkPath;
+    process.terminal = spec.terminal;
+    process.consoleSocket = options.consoleSocket;
+    process.preserveFds = options.preserveFds;
+    process.tmpDir = dir.tmpDir();
+    const pid_t pid = spawnContainerProcess(process);
+    rollback.process(pid);
+
+    ContainerState state;
+    state.id = options.id;
+    state.pid = pid;
+    state.pidStartTime = processStartTime(pid).value_or(0);
+    state.bundle = spec.bundle;
+    state.rootfs = spec.rootfs;
+    state.initrd = archive;
+    state.created = rfc3339Now();
+    state.annotations = spec.annotations;
+    state.poststart = spec.hooks.poststart;
+    state.poststop = spec.hooks.poststop;
+    if (!spec.cgroupsPath.empty()) {
+        std::vector<std::string> warnings;
+        state.cgroupDirs =
+            joinCgroups(cgroupRelativePath(spec.cgroupsPath, global_.systemdCgroup), pid, warnings);
+        rollback.cgroups(state.cgroupDirs);
+        for (const auto& w : warnings) {
+            log_.warning(w);
+        }
+    }
+    dir.save(state);
+
+    // Docker's network arrives here: its prestart hook moves the container's interface into
+    // the network namespace of the pid it reads from the state.
+    const std::string hookState = hookStateJson(state, "created");
+    runHooks(spec.hooks.prestart, "prestart", hookState);
+    runHooks(spec.hooks.createRuntime, "createRuntime", hookState);
+    runHooks(spec.hooks.createContainer, "createContainer", hookState);
+
+    if (!options.pidFile.empty()) {
+        fs::writeFileAtomic(options.pidFile, std::to_string(pid));
+    }
+    rollback.commit();
+    for (const auto& w : plan.warnings) {
+        log_.warning("container " + options.id + ": " + w);
+    }
+    std::vector<std::string> command = process.argv;
+    log_.info("created uk container " + options.id + " (pid " + std::to_string(pid) +
+              "): " + shell::join(command));
+}
+
+void ContainerRuntime::start(const std::string& id) {
+    StateDirectory dir = directory(id);
+    ContainerState state = dir.load();
+    switch (currentStatus(state)) {
+    case Status::Created:
+        break;
+    case Status::Stopped:
+        throw Error("cannot start a container that has stopped");
+    case Status::Running:
+    case Status::Paused:
+        throw Error("cannot start an already running container");
+    }
+    releaseContainerProcess(dir.execFifo());
+    ::unlink(dir.execFifo().c_str());
+    state.started = true;
+    dir.save(state);
+    runHooksWarning(log_, state.poststart, "poststart", hookStateJson(state, "running"));
+}
+
+std::string ContainerRuntime::state(const std::string& id) {
+    ContainerState state = directory(id).load();
+    return stateJson(state, currentStatus(state));
+}
+
+void ContainerRuntime::kill(const KillOptions& options) {
+    ContainerState state = directory(options.id).load();
+    Status status = currentStatus(state);
+    if (status == Status::Stopped) {
+        if (options.all) {
+            signalSession(state.pid, options.signal); // whatever QEMU outlived uk run
+            return;
+        }
+        throw Error("container not running");
+    }
+    if (options.all || options.signal == SIGKILL) {
+        signalSession(state.pid, options.signal);
+    }
+    if (::kill(state.pid, options.signal) != 0 && errno != ESRCH) {
+        throwErrno("cannot signal the container process " + std::to_string(state.pid));
+    }
+    if (status == Status::Paused && options.signal != SIGKILL) {
+        // A stopped uk run cannot act on the signal until it runs again.
+        signalSession(state.pid, SIGCONT);
+    }
+}
+
+void ContainerRuntime::remove(const DeleteOptions& options) {
+    StateDirectory dir = directory(options.id);
+    std::optional<ContainerState> state;
+    try {
+        state = dir.load();
+    } catch (const Error& e) {
+        if (!options.force) {
+            throw;
+        }
+        log_.warning(std::string(e.what()) + "; removing it anyway");
+    }
+    if (state) {
+        Status status = currentStatus(*state);
+        if ((status == Status::Running || status == Status::Paused) && !options.force) {
+            throw Error("cannot delete container " + options.id +
+                        " that is not stopped: " + statusName(status));
+        }
+        // Created (waiting on the FIFO) goes without --force, as with runc; and whatever
+        // QEMU outlived uk run goes too.
+        if (!killSessionAndWait(state->pid, state->pidStartTime, kKillWaitMs)) {
+            throw Error("container " + options.id + ": its processes did not exit after SIGKILL");
+        }
+        runHooksWarning(log_, state->poststop, "poststop", hookStateJson(*state, "stopped"));
+        removeCgroups(state->cgroupDirs);
+        if (!state->initrd.empty()) {
+            ::unlink(state->initrd.c_str());
+        }
+    }
+    dir.remove();
+}
+
+std::string ContainerRuntime::processes(const PsOptions& options) {
+    ContainerState state = directory(options.id).load();
+    std::vector<pid_t> pids;
+    if (currentStatus(state) != Status::Stopped) {
+        pids = sessionProcesses(state.pid);
+    }
+    if (options.json) {
+        return nlohmann::json(pids).dump() + "\n";
+    }
+    std::string table = "PID\n";
+    for (pid_t p : pids) {
+        table += std::to_string(p) + "\n";
+    }
+    return table;
+}
+
+void ContainerRuntime::pause(const std::string& id) {
+    StateDirectory dir = directory(id);
+    ContainerState state = dir.load();
+    if (currentStatus(state) != Status::Running) {
+        throw Error("container not running");
+    }
+    signalSession(state.pid, SIGSTOP);
+    state.paused = true;
+    dir.save(state);
+}
+
+void ContainerRuntime::resume(const std::string& id) {
+    StateDirectory dir = directory(id);
+    ContainerState state = dir.load();
+    if (currentStatus(state) != Status::Paused) {
+        throw Error("container not paused");
+    }
+    signalSession(state.pid, SIGCONT);
+    state.paused = false;
+    dir.save(state);
+}
+
+std::string featuresJson() {
+    nlohmann::json j{
+        {"ociVersionMin", "1.0.0"},
+        {"ociVersionMax", "1.1.0"},
+        {"hooks", {"prestart", "createRuntime", "createContainer", "poststart", "poststop"}},
+        {"mountOptions", nlohmann::json::array()},
+        {"linux",
+         {{"namespaces", {"network"}},
+          {"capabilities", nlohmann::json::array()},
+          {"cgroup", {{"v1", true}, {"v2", true}, {"systemd", false}, {"systemdUser", false}}},
+          {"seccomp", {{"enabled", false}}},
+          {"apparmor", {{"enabled", false}}},
+          {"selinux", {{"enabled", false}}}}},
+        {"annotations",
+         {{"io.uk.runtime.kernel", std::string("/") + kKernelInRootfs},
+          {"io.uk.runtime.otherBundles", "runc"}}}};
+    return j.dump(2) + "\n";
+}
+
+} // namespace uk::runtime

@@ -1,0 +1,255 @@
+#!/usr/bin/env bash
+# uk-runtime under Docker: a private dockerd (vfs storage, its own data root, exec root and
+# socket, stopped on exit) with uk-runtime registered as the runtime "uk" in its daemon.json by
+# runtime/register_docker.py (what `./setup.sh --docker` does to /etc/docker/daemon.json).
+# A busybox image (busybox_image.py: no registry needed) is loaded, converted with
+# `uk convert docker:... --format docker` and loaded again, then:
+#   docker run --runtime uk --rm    prints and exits with the app's status; the guest is uk's
+#   -e                              reaches the app
+#   -d, logs, stop, wait, rm        a daemon's output in docker logs; stop ends it within the
+#                                   grace period (SIGTERM reaches the app where uk run forwards
+#                                   it, else uk run stops the VM); rm leaves nothing behind
+#   runc beside it                  a plain container of the same image runs under runc on the
+#                                   same daemon at the same time
+#   -p                              busybox httpd in a converted image, on a user-defined
+#                                   network, published on 127.0.0.1: curl gets its page
+#   -m too small                    docker run fails with uk-runtime's message
+#   ctr                             containerd's own client (the containerd dockerd started):
+#                                   ctr run --runc-binary uk-runtime for the uk image and, handed
+#                                   to runc, the plain one
+for tool in dockerd docker python3 curl /bin/busybox; do
+    if ! command -v "$tool" >/dev/null; then
+        echo "SKIP: $tool is missing (./setup.sh installs docker.io, curl and busybox-static)"
+        exit 77
+    fi
+done
+if [ "$(id -u)" -ne 0 ]; then
+    echo "SKIP: dockerd needs root"
+    exit 77
+fi
+source "$(dirname "$0")/lib.sh"
+
+HERE="$UK_SOURCE_DIR/tests/integration"
+RUNTIME="$UK_BUILD_DIR/bin/uk-runtime"
+export XDG_CACHE_HOME="$UK_WORK_DIR/xdg-cache"
+# The guests' archives land here (dockerd -> containerd -> shim -> uk-runtime inherit it).
+export UK_RUNTIME_DATA_DIR="$UK_WORK_DIR/archives"
+unset DOCKER_HOST
+
+try() {
+    set +e
+    "$@"
+    STATUS=$?
+    set -e
+}
+
+expect_eq() {
+    if [ "$1" = "$2" ]; then
+        pass "$3"
+    else
+        fail "$3: expected '$1', got '$2'"
+    fi
+}
+
+# A private dockerd (lib.sh), with the runtime registered in its daemon.json.
+DK=$(mktemp -d /tmp/uk-docker-runtime.XXXXXX)
+stop_dockerd() { stop_dockerd_at "$DK"; }
+trap stop_dockerd EXIT
+
+python3 "$UK_SOURCE_DIR/runtime/register_docker.py" "$RUNTIME" --config "$DK/daemon.json" >/dev/null
+python3 -c 'import json, sys; c = json.load(open(sys.argv[1])); assert c["runtimes"]["uk"]["path"] == sys.argv[2], c' \
+    "$DK/daemon.json" "$RUNTIME" && pass "register_docker.py: daemon.json names uk-runtime" ||
+    fail "register_docker.py: $(cat "$DK/daemon.json")"
+# Registering again, beside other keys, keeps them.
+python3 - "$DK/daemon.json" <<'PY'
+import json, sys
+c = json.load(open(sys.argv[1]))
+c["debug"] = False
+c["runtimes"]["other"] = {"path": "/usr/sbin/runc"}
+json.dump(c, open(sys.argv[1], "w"))
+PY
+python3 "$UK_SOURCE_DIR/runtime/register_docker.py" "$RUNTIME" --config "$DK/daemon.json" >/dev/null
+python3 -c 'import json, sys; c = json.load(open(sys.argv[1])); assert c["debug"] is False and "other" in c["runtimes"] and "uk" in c["runtimes"], c' \
+    "$DK/daemon.json" && pass "register_docker.py: other keys and runtimes stay" ||
+    fail "register_docker.py: $(cat "$DK/daemon.json")"
+
+if ! start_dockerd "$DK" --config-file "$DK/daemon.json"; then
+    echo "SKIP: the private dockerd did not start"
+    exit 77
+fi
+if timeout 10 docker info --format '{{json .Runtimes}}' | grep -q '"uk"'; then
+    pass "dockerd lists the runtime uk"
+else
+    fail "dockerd does not list uk: $(timeout 10 docker info --format '{{json .Runtimes}}')"
+fi
+
+# dk ARGS...: docker with a hard timeout. Sets OUT, ERR, STATUS.
+dk() {
+    set +e
+    timeout --kill-after=5 120 docker "$@" >"$UK_WORK_DIR/out" 2>"$UK_WORK_DIR/err"
+    STATUS=$?
+    set -e
+    OUT=$(cat "$UK_WORK_DIR/out")
+    ERR=$(cat "$UK_WORK_DIR/err")
+}
+
+# left_behind: uk run and QEMU processes of this test's containers, and their archives.
+left_behind() {
+    echo "$(pgrep -f -- "$UK_RUNTIME_DATA_DIR" || true)$(ls "$UK_RUNTIME_DATA_DIR" 2>/dev/null)"
+}
+
+# --- images ---------------------------------------------------------------------------------------
+
+python3 "$HERE/busybox_image.py" bb.tar example/bb:latest \
+    --cmd httpd --cmd=-f --cmd=-v --cmd=-p --cmd 8080 --cmd=-h --cmd /www --expose 8080/tcp \
+    --file "/www/index.html=hello from a uk httpd"
+dk load -i bb.tar
+expect_status 0 "docker load of the busybox image"
+"$UK" convert docker:example/bb:latest -o bb-uk.tar --format docker -t example/bb-uk:latest \
+    --no-cache 2>convert.err || { cat convert.err >&2; exit 1; }
+dk load -i bb-uk.tar
+expect_status 0 "docker load of the converted image"
+IMG=example/bb-uk:latest
+
+# --- run ------------------------------------------------------------------------------------------
+
+dk run --runtime uk --rm "$IMG" sh -c 'echo hi; uname -r; exit 3'
+expect_status 3 "docker run --runtime uk: the app's exit status"
+expect_out '^hi$' "docker run --runtime uk: the app's output"
+expect_out 'uk' "docker run --runtime uk: the guest is uk's (uname -r)"
+dk run --runtime uk --rm -e GREETING=hello-env "$IMG" sh -c 'echo "greeting=$GREETING"'
+expect_status 0 "-e: status 0"
+expect_out '^greeting=hello-env$' "-e reaches the app"
+dk run --runtime uk --rm -m 8m "$IMG" true
+if [ "$STATUS" -ne 0 ] && grep -q 'memory.limit' <<<"$ERR"; then
+    pass "-m 8m fails with uk-runtime's message: $(head -c 300 <<<"$ERR")"
+else
+    fail "-m 8m: status $STATUS: $ERR"
+fi
+
+# --- -d, logs, a runc container beside it, stop, wait, rm -----------------------------------------
+
+dk run -d --runtime uk "$IMG" sh -c 'trap "echo got TERM; exit 7" TERM; echo ready; while true; do sleep 1; done'
+expect_status 0 "docker run -d --runtime uk"
+uk_cid=$OUT
+dk run -d "$IMG" sh -c 'echo runc-ready; uname -r; sleep 120'
+expect_status 0 "docker run -d of the same image under runc"
+runc_cid=$OUT
+for _ in $(seq 600); do
+    timeout 30 docker logs "$uk_cid" 2>&1 | grep -q ready && break
+    sleep 0.1
+done
+dk logs "$uk_cid"
+expect_out '^ready$' "docker logs shows the uk container's output"
+dk inspect -f '{{.State.Running}}' "$uk_cid" "$runc_cid"
+expect_eq "$(printf 'true\ntrue')" "$OUT" "the uk and the runc container run at the same time"
+dk logs "$runc_cid"
+if grep -q runc-ready <<<"$OUT" && ! grep -q uk <<<"$OUT"; then
+    pass "the runc container runs under runc (the host's kernel)"
+else
+    fail "the runc container: $OUT $ERR"
+fi
+dk run --rm "$IMG" echo plain
+expect_status 0 "docker run without --runtime beside them"
+expect_out '^plain$' "docker run without --runtime prints"
+dk top "$uk_cid"
+expect_out 'qemu-system' "docker top lists uk run and QEMU"
+dk pause "$uk_cid"
+expect_status 0 "docker pause"
+dk inspect -f '{{.State.Status}}' "$uk_cid"
+expect_eq paused "$OUT" "docker pause: the container is paused"
+dk unpause "$uk_cid"
+expect_status 0 "docker unpause"
+dk inspect -f '{{.State.Status}}' "$uk_cid"
+expect_eq running "$OUT" "docker unpause: the container runs again"
+dk exec "$uk_cid" true
+[ "$STATUS" -ne 0 ] && grep -q "not supported for uk container" <<<"$OUT$ERR" &&
+    pass "docker exec says it is not supported" || fail "docker exec: status $STATUS: $ERR"
+
+start=$(date +%s)
+dk stop -t 20 "$uk_cid"
+took=$(($(date +%s) - start))
+expect_status 0 "docker stop"
+[ "$took" -lt 20 ] && pass "docker stop took ${took} s, within the 20 s grace period" ||
+    fail "docker stop took ${took} s: the grace period ran out (SIGKILL)"
+dk wait "$uk_cid"
+code=$OUT
+dk logs "$uk_cid"
+if [ "$code" = 7 ] && grep -q 'got TERM' <<<"$OUT"; then
+    pass "docker stop: the app got SIGTERM and exited gracefully (docker wait says 7)"
+elif [ "$code" = 143 ]; then
+    pass "docker stop: the container ended (143: uk run stopped the VM on SIGTERM)"
+else
+    fail "docker stop: docker wait says '$code'; logs: $OUT"
+fi
+dk rm "$uk_cid"
+expect_status 0 "docker rm"
+dk rm -f "$runc_cid"
+expect_eq "" "$(left_behind)" "after docker rm nothing of the uk container is left"
+
+dk run --runtime uk --rm --init "$IMG" sh -c 'echo with init'
+expect_status 0 "docker run --init --runtime uk"
+expect_out '^with init$' "docker run --init: the command runs (the host's init is left out)"
+dk run --runtime uk --rm example/bb:latest sh -c 'echo plain under uk-runtime; uname -r'
+expect_status 0 "docker run --runtime uk of an image without a uk kernel"
+if grep -q '^plain under uk-runtime' <<<"$OUT" && ! grep -q uk <<<"$(tail -1 <<<"$OUT")"; then
+    pass "an image without a uk kernel runs under runc through uk-runtime"
+else
+    fail "an image without a uk kernel: $OUT $ERR"
+fi
+
+# --- -p -------------------------------------------------------------------------------------------
+
+dk network create uk-test-net
+expect_status 0 "docker network create"
+port=$(free_port)
+dk run -d --runtime uk --network uk-test-net -p "127.0.0.1:$port:8080" "$IMG"
+expect_status 0 "docker run -d -p $port:8080 of the httpd image"
+http_cid=$OUT
+body=
+for _ in $(seq 120); do
+    body=$(curl -s -m 5 "http://127.0.0.1:$port/index.html" || true)
+    [ -n "$body" ] && break
+    sleep 0.5
+done
+expect_eq "hello from a uk httpd" "$body" "-p: curl gets the page from httpd in the guest"
+dk rm -f "$http_cid"
+expect_status 0 "docker rm -f of the httpd container"
+dk network rm uk-test-net
+
+# --- ctr ------------------------------------------------------------------------------------------
+
+CTR_SOCK="$DK/exec/containerd/containerd.sock"
+if command -v ctr >/dev/null && [ -S "$CTR_SOCK" ]; then
+    CTR=$(command -v ctr)
+    ctr() { timeout --kill-after=5 120 "$CTR" -a "$CTR_SOCK" -n uk-test "$@"; }
+    for tarball in bb-uk.tar bb.tar; do
+        try ctr images import --snapshotter native "$tarball" >ctr-import.out 2>&1
+        expect_status 0 "ctr images import $tarball"
+    done
+    set +e
+    OUT=$(ctr run --rm --snapshotter native --runtime io.containerd.runc.v2 --runc-binary "$RUNTIME" \
+        docker.io/example/bb-uk:latest uk-ctr sh -c 'echo hi from ctr; uname -r; exit 4' 2>&1)
+    STATUS=$?
+    set -e
+    expect_status 4 "ctr run --runc-binary uk-runtime: the app's status"
+    expect_out '^hi from ctr' "ctr run --runc-binary uk-runtime: the app's output"
+    expect_out 'uk' "ctr run --runc-binary uk-runtime: the guest is uk's"
+    set +e
+    OUT=$(ctr run --rm --snapshotter native --runtime io.containerd.runc.v2 --runc-binary "$RUNTIME" \
+        docker.io/example/bb:latest plain-ctr sh -c 'echo plain from ctr; uname -r' 2>&1)
+    STATUS=$?
+    set -e
+    expect_status 0 "ctr run --runc-binary uk-runtime of a plain image (runc's)"
+    if grep -q '^plain from ctr' <<<"$OUT" && ! grep -q uk <<<"$OUT"; then
+        pass "ctr: the plain image runs under runc"
+    else
+        fail "ctr: plain image: $OUT"
+    fi
+    ctr images rm docker.io/example/bb-uk:latest docker.io/example/bb:latest >/dev/null 2>&1 || true
+else
+    echo "SKIP: ctr: part: ctr or containerd's socket ($CTR_SOCK) is missing"
+fi
+
+expect_eq "" "$(left_behind)" "in the end no uk run, QEMU or archive is left"
+finish

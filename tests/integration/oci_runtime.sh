@@ -1,0 +1,450 @@
+#!/usr/bin/env bash
+# uk-runtime, the OCI runtime, driven directly as containerd's runc shim drives it:
+# bundles made by hand (a busybox image made by busybox_image.py, converted with
+# `uk convert --format docker`, its layers unpacked into ROOTFS, and a config.json as
+# `runc spec` writes one), oci_shim.py standing in for the shim (a subreaper that runs create
+# with the container's stdout/stderr and waits for the pid in --pid-file).
+#   lifecycle     create -> created (pid file, a waiting process), start -> running -> stopped
+#                 with the app's exit status and output, args/env/hostname, --log JSON lines,
+#                 delete -> nothing left (state, archive, processes)
+#   kill          SIGTERM and SIGKILL end a running container; kill --all; kill of a stopped one
+#   delete        refuses a running container, --force kills it; a created one goes without
+#   terminal      --console-socket: the pty master reaches the shim, output comes through it
+#   bad bundles   missing config.json, invalid JSON, no process.args, a .uk/kernel that is no
+#                 uk kernel, a memory limit below what the image needs, a negative CPU quota:
+#                 each fails with a message naming the problem (stderr and --log) and leaves
+#                 nothing behind
+#   runc          a bundle without /.uk/kernel is runc's: create/start/state/delete pass through
+for tool in /usr/bin/python3 /bin/busybox; do
+    if ! command -v "$tool" >/dev/null; then
+        echo "SKIP: $tool is missing (./setup.sh installs it)"
+        exit 77
+    fi
+done
+source "$(dirname "$0")/lib.sh"
+
+HERE="$UK_SOURCE_DIR/tests/integration"
+RUNTIME="$UK_BUILD_DIR/bin/uk-runtime"
+ROOT="$UK_WORK_DIR/root"
+LOG="$UK_WORK_DIR/runtime.log"
+export UK_RUNTIME_DATA_DIR="$UK_WORK_DIR/archives"
+export XDG_CACHE_HOME="$UK_WORK_DIR/xdg-cache"
+if [ ! -x "$RUNTIME" ]; then
+    echo "FAIL: $RUNTIME is missing (build the uk-runtime target)" >&2
+    exit 1
+fi
+
+rt() { "$RUNTIME" --root "$ROOT" --log "$LOG" --log-format json "$@"; }
+
+# try COMMAND...: runs it without stopping the test when it fails. Sets STATUS.
+try() {
+    set +e
+    "$@"
+    STATUS=$?
+    set -e
+}
+
+# Everything the test started is gone when it ends, whatever happens.
+shims=()
+cleanup() {
+    for id in $(ls "$ROOT" 2>/dev/null); do
+        "$RUNTIME" --root "$ROOT" delete --force "$id" >/dev/null 2>&1 || true
+    done
+    for pid in "${shims[@]}"; do
+        kill "$pid" 2>/dev/null || true
+    done
+}
+trap cleanup EXIT
+
+expect_eq() {
+    if [ "$1" = "$2" ]; then
+        pass "$3"
+    else
+        fail "$3: expected '$1', got '$2'"
+    fi
+}
+
+# --- the image and the bundles ------------------------------------------------------------------
+
+python3 "$HERE/busybox_image.py" bb.tar example/bb:latest --cmd sh --expose 8080/tcp \
+    --file /www/index.html=hello
+"$UK" convert docker-archive:bb.tar -o bb-uk.tar --format docker -t example/bb-uk:latest \
+    --no-cache 2>convert.err || { cat convert.err >&2; exit 1; }
+mkdir -p image rootfs-template plain-rootfs
+tar -C image -xf bb-uk.tar
+for layer in $(python3 -c 'import json, sys; print(" ".join(json.load(open(sys.argv[1]))[0]["Layers"]))' image/manifest.json); do
+    tar -C rootfs-template -xf "image/$layer"
+done
+test -f rootfs-template/.uk/kernel || { echo "FAIL: the converted image has no /.uk/kernel" >&2; exit 1; }
+tar -C plain-rootfs -xf "image/$(python3 -c 'import json, sys; print(json.load(open(sys.argv[1]))[0]["Layers"][0])' image/manifest.json)"
+
+# bundle DIR [KEY=JSON]...: a bundle with a copy of the converted rootfs and a config.json like
+# `runc spec`'s, with process.args etc. set from KEY=JSON pairs (dotted keys: process.args=[...]).
+bundle() {
+    local dir=$1
+    shift
+    rm -rf "$dir"
+    mkdir -p "$dir"
+    cp -a rootfs-template "$dir/rootfs"
+    python3 - "$dir/config.json" "$@" <<'PY'
+import json, sys
+config = {
+    "ociVersion": "1.0.2",
+    "process": {
+        "terminal": False,
+        "user": {"uid": 0, "gid": 0},
+        "args": ["sh", "-c", "echo hi"],
+        "env": ["PATH=/bin", "TERM=xterm"],
+        "cwd": "/",
+        "capabilities": {"bounding": ["CAP_KILL"]},
+        "noNewPrivileges": True,
+    },
+    "root": {"path": "rootfs", "readonly": True},
+    "hostname": "uk-test",
+    "mounts": [{"destination": "/proc", "type": "proc", "source": "proc"}],
+    "linux": {
+        "resources": {"devices": [{"allow": False, "access": "rwm"}]},
+        "namespaces": [{"type": "pid"}, {"type": "network"}, {"type": "ipc"},
+                       {"type": "uts"}, {"type": "mount"}],
+        "maskedPaths": ["/proc/kcore"],
+    },
+}
+for pair in sys.argv[2:]:
+    key, _, value = pair.partition("=")
+    node = config
+    parts = key.split(".")
+    for p in parts[:-1]:
+        node = node.setdefault(p, {})
+    node[parts[-1]] = json.loads(value)
+json.dump(config, open(sys.argv[1], "w"), indent=2)
+PY
+}
+
+# create_shim NAME BUNDLE [--console]: oci_shim.py runs `create` for container NAME in the
+# background; waits for create to finish. Sets SHIM_DIR; CREATE_STATUS.
+create_shim() {
+    local name=$1 dir=$2
+    shift 2
+    SHIM_DIR="$UK_WORK_DIR/shim-$name"
+    rm -rf "$SHIM_DIR"
+    mkdir -p "$SHIM_DIR"
+    python3 "$HERE/oci_shim.py" "$SHIM_DIR" "$@" -- "$RUNTIME" --root "$ROOT" --log "$LOG" \
+        --log-format json create --bundle "$dir" --pid-file "$SHIM_DIR/pid" "$name" &
+    shims+=($!)
+    for _ in $(seq 600); do
+        [ -f "$SHIM_DIR/create-status" ] && break
+        sleep 0.1
+    done
+    CREATE_STATUS=$(cat "$SHIM_DIR/create-status" 2>/dev/null || echo none)
+}
+
+# status ID: the container's status from `state` ("" when state fails).
+status() {
+    rt state "$1" 2>/dev/null | python3 -c 'import json, sys; print(json.load(sys.stdin)["status"])' 2>/dev/null || true
+}
+
+# wait_exit: waits (up to 120 s) for the shim to see the container process end. Sets EXIT.
+wait_exit() {
+    for _ in $(seq 1200); do
+        [ -f "$SHIM_DIR/exit-status" ] && break
+        sleep 0.1
+    done
+    EXIT=$(cat "$SHIM_DIR/exit-status" 2>/dev/null || echo none)
+}
+
+# wait_output REGEX: waits (up to 120 s) for the container's stdout to match.
+wait_output() {
+    for _ in $(seq 1200); do
+        grep -Eq -- "$1" "$SHIM_DIR/stdout" 2>/dev/null && return 0
+        sleep 0.1
+    done
+    return 1
+}
+
+# left_behind: processes that still name the test's archives (uk run, QEMU), and archives.
+left_behind() {
+    local procs
+    procs=$(pgrep -f -- "$UK_RUNTIME_DATA_DIR" || true)
+    echo "$procs$(ls "$UK_RUNTIME_DATA_DIR" 2>/dev/null)"
+}
+
+# --- lifecycle ------------------------------------------------------------------------------------
+
+bundle b-life 'process.args=["sh", "-c", "echo hello $FOO from $(hostname); echo err >&2; exit 3"]' \
+    'process.env=["PATH=/bin", "FOO=bar"]' 'hostname="life-host"'
+: >"$LOG"
+create_shim life "$UK_WORK_DIR/b-life"
+expect_eq 0 "$CREATE_STATUS" "create: exit status 0"
+pid=$(cat "$SHIM_DIR/pid" 2>/dev/null || echo none)
+state_pid=$(rt state life | python3 -c 'import json, sys; print(json.load(sys.stdin)["pid"])')
+expect_eq "$pid" "$state_pid" "create: the pid file holds the container process (state's pid)"
+expect_eq created "$(status life)" "create: state says created"
+if [ -d "/proc/$pid" ] && ! tr '\0' ' ' <"/proc/$pid/cmdline" | grep -q ' run '; then
+    pass "create: the process waits (uk run has not started)"
+else
+    fail "create: the container process is $(tr '\0' ' ' <"/proc/$pid/cmdline" 2>/dev/null || echo gone)"
+fi
+if rt state life | python3 -c 'import json, sys
+s = json.load(sys.stdin)
+assert set(s) >= {"ociVersion", "id", "pid", "status", "bundle", "rootfs", "created", "owner", "annotations"}, s
+assert s["id"] == "life" and s["bundle"].endswith("/b-life") and s["rootfs"].endswith("/b-life/rootfs"), s'; then
+    pass "state: runc's fields"
+else
+    fail "state: $(rt state life)"
+fi
+try rt start life
+expect_eq 0 "$STATUS" "start: exit status 0"
+wait_exit
+expect_eq 3 "$EXIT" "the container process exits with the app's status"
+expect_eq stopped "$(status life)" "state says stopped"
+OUT=$(cat "$SHIM_DIR/stdout")
+ERR=$(cat "$SHIM_DIR/stderr")
+expect_out '^hello bar from life-host' "args, env and hostname reach the app; output on create's stdout"
+expect_out '^err' "the app's stderr is on the console too"
+if grep -q '"level":"info"' "$LOG" && python3 -c 'import json, sys; [json.loads(l) for l in open(sys.argv[1])]' "$LOG"; then
+    pass "--log-format json: JSON lines"
+else
+    fail "--log-format json: $(head -3 "$LOG")"
+fi
+rt start life 2>start.err && fail "start of a stopped container succeeds" ||
+    pass "start of a stopped container fails"
+rt kill life TERM 2>kill.err && fail "kill of a stopped container succeeds" ||
+    pass "kill of a stopped container fails ($(cat kill.err))"
+try rt kill --all life KILL
+expect_eq 0 "$STATUS" "kill --all of a stopped container succeeds (the shim's cleanup)"
+try rt delete life
+expect_eq 0 "$STATUS" "delete: exit status 0"
+[ ! -e "$ROOT/life" ] && pass "delete: the state directory is gone" || fail "delete: $ROOT/life remains"
+expect_eq "" "$(left_behind)" "delete: no archive, no process left"
+"$RUNTIME" --root "$ROOT" --runc /nonexistent/runc state life 2>state.err &&
+    fail "state of a deleted container succeeds" || pass "state of a deleted container fails"
+grep -q 'does not exist' state.err && pass "... saying it does not exist" || fail "state: $(cat state.err)"
+
+# --- limits ---------------------------------------------------------------------------------------
+
+bundle b-limits 'process.args=["sh", "-c", "echo limits"]' \
+    'linux.resources={"memory": {"limit": 100663296}, "cpu": {"quota": 150000, "period": 100000}}'
+: >"$LOG"
+create_shim limits "$UK_WORK_DIR/b-limits"
+expect_eq 0 "$CREATE_STATUS" "limits: create"
+if grep -q -- '--mem 96 --cpus 2' "$LOG"; then
+    pass "limits: 96 MiB and quota 1.5 CPUs become --mem 96 --cpus 2"
+else
+    fail "limits: $(grep -o '"msg":"created[^"]*' "$LOG")"
+fi
+rt start limits
+wait_exit
+expect_eq 0 "$EXIT" "limits: the guest boots"
+rt delete limits
+
+# --- kill -----------------------------------------------------------------------------------------
+
+bundle b-kill 'process.args=["sh", "-c", "echo started; while true; do sleep 1; done"]'
+for sig in TERM KILL; do
+    create_shim "kill-$sig" "$UK_WORK_DIR/b-kill"
+    rt start "kill-$sig"
+    if wait_output '^started'; then
+        expect_eq running "$(status "kill-$sig")" "kill $sig: running"
+        if [ "$sig" = TERM ]; then
+            pids=$(rt ps --format json "kill-$sig")
+            if python3 -c 'import json, sys; p = json.loads(sys.argv[1]); assert len(p) >= 2 and int(sys.argv[2]) in p, p' \
+                "$pids" "$(cat "$SHIM_DIR/pid")"; then
+                pass "ps --format json lists uk run and QEMU: $pids"
+            else
+                fail "ps --format json: $pids"
+            fi
+            try rt pause "kill-$sig"
+            expect_eq "0 paused" "$STATUS $(status "kill-$sig")" "pause"
+            try rt resume "kill-$sig"
+            expect_eq "0 running" "$STATUS $(status "kill-$sig")" "resume"
+        fi
+        rt kill "kill-$sig" "$sig"
+        wait_exit
+        want=$([ "$sig" = TERM ] && echo 143 || echo 137)
+        expect_eq "$want" "$EXIT" "kill $sig: the container ends with $want"
+        expect_eq stopped "$(status "kill-$sig")" "kill $sig: stopped"
+    else
+        fail "kill $sig: the app did not start: $(cat "$SHIM_DIR/stdout" "$SHIM_DIR/stderr")"
+    fi
+    rt delete "kill-$sig"
+done
+expect_eq "" "$(left_behind)" "kill: nothing left after delete"
+
+# --- delete ---------------------------------------------------------------------------------------
+
+create_shim del-run "$UK_WORK_DIR/b-kill"
+rt start del-run
+wait_output '^started' || fail "delete: the app did not start"
+if rt delete del-run 2>del.err; then
+    fail "delete of a running container succeeds"
+else
+    grep -q 'not stopped: running' del.err && pass "delete of a running container fails: $(cat del.err)" ||
+        fail "delete of a running container: $(cat del.err)"
+fi
+try rt delete --force del-run
+expect_eq 0 "$STATUS" "delete --force of a running container"
+wait_exit
+expect_eq 137 "$EXIT" "delete --force: the container process was killed"
+[ ! -e "$ROOT/del-run" ] && pass "delete --force: state gone" || fail "delete --force: state remains"
+expect_eq "" "$(left_behind)" "delete --force: nothing left running"
+
+create_shim del-created "$UK_WORK_DIR/b-kill"
+try rt delete del-created
+expect_eq 0 "$STATUS" "delete of a created (never started) container"
+wait_exit
+[ "$EXIT" != none ] && pass "delete: the waiting process is gone" || fail "delete: the waiting process remains"
+expect_eq "" "$(left_behind)" "delete of a created container: nothing left"
+
+# A create killed half-way leaves a directory that is neither uk's nor runc's: delete removes it.
+mkdir -p "$ROOT/half-made"
+try rt delete half-made
+expect_eq "0 absent" "$STATUS $([ -e "$ROOT/half-made" ] && echo present || echo absent)" \
+    "delete of a half-made container removes its directory"
+
+# --- terminal -------------------------------------------------------------------------------------
+
+bundle b-tty 'process.terminal=true' 'process.args=["sh", "-c", "echo on a terminal; exit 5"]'
+create_shim tty "$UK_WORK_DIR/b-tty" --console
+expect_eq 0 "$CREATE_STATUS" "terminal: create with --console-socket"
+if grep -q '^/dev/pts/' "$SHIM_DIR/pty-name" 2>/dev/null; then
+    pass "terminal: the shim receives the pty master ($(cat "$SHIM_DIR/pty-name"))"
+else
+    fail "terminal: no pty received"
+fi
+rt start tty
+wait_exit
+expect_eq 5 "$EXIT" "terminal: the app's exit status"
+OUT=$(tr -d '\r' <"$SHIM_DIR/stdout")
+expect_out 'on a terminal' "terminal: the app's output comes through the pty"
+rt delete tty
+bundle b-tty2 'process.terminal=true'
+rt create --bundle "$UK_WORK_DIR/b-tty2" tty2 2>tty.err && fail "terminal without --console-socket succeeds" ||
+    pass "terminal without --console-socket fails: $(cat tty.err)"
+
+# --- bad bundles ----------------------------------------------------------------------------------
+
+# bad NAME REGEX: `create` of bundle $UK_WORK_DIR/NAME fails with a message matching REGEX on
+# stderr and as an error line of the JSON log, and leaves nothing behind.
+bad() {
+    local name=$1 regex=$2
+    : >"$LOG"
+    set +e
+    rt create --bundle "$UK_WORK_DIR/$name" --pid-file "$UK_WORK_DIR/$name.pid" "$name" \
+        >"$name.out" 2>"$name.err"
+    STATUS=$?
+    set -e
+    if [ "$STATUS" -ne 0 ]; then
+        pass "$name: create fails (status $STATUS)"
+    else
+        fail "$name: create succeeds"
+        rt delete --force "$name" || true
+        return
+    fi
+    grep -Eq -- "$regex" "$name.err" && pass "$name: stderr says $(head -c 300 "$name.err")" ||
+        fail "$name: stderr does not match /$regex/: $(cat "$name.err")"
+    if python3 -c 'import json, re, sys
+lines = [json.loads(l) for l in open(sys.argv[1])]
+assert any(l["level"] == "error" and re.search(sys.argv[2], l["msg"]) for l in lines), lines' "$LOG" "$regex"; then
+        pass "$name: the log has the error as JSON"
+    else
+        fail "$name: the log: $(cat "$LOG")"
+    fi
+    [ ! -e "$ROOT/$name" ] && [ ! -e "$UK_WORK_DIR/$name.pid" ] && [ -z "$(left_behind)" ] &&
+        pass "$name: nothing left behind" ||
+        fail "$name: left: $(ls "$ROOT" "$UK_WORK_DIR/$name.pid" 2>&1) $(left_behind)"
+}
+
+bundle no-config
+rm no-config/config.json
+bad no-config 'config.json: no such file'
+bundle bad-json
+echo '{"ociVersion": "1.0.2", "process": {' >bad-json/config.json
+bad bad-json 'config.json: not valid JSON'
+bundle no-args 'process.args=[]'
+bad no-args 'process.args: must not be empty'
+bundle bad-type 'process.env="PATH=/bin"'
+bad bad-type 'process.env: must be an array of strings'
+bundle bad-kernel
+echo 'not a kernel' >bad-kernel/rootfs/.uk/kernel
+bad bad-kernel 'uk kernel cannot be used: .*not (an ELF file|a uk image)'
+bundle small-memory 'linux.resources={"memory": {"limit": 4194304}}'
+bad small-memory 'linux.resources.memory.limit: 4194304 bytes \(4 MiB\) is less than the [0-9]+ MiB'
+bundle negative-cpu 'linux.resources={"cpu": {"quota": -5, "period": 100000}}'
+bad negative-cpu 'linux.resources.cpu.quota: -5 is negative'
+bundle bad-cpuset 'linux.resources={"cpu": {"cpus": "3-1"}}'
+bad bad-cpuset 'linux.resources.cpu.cpus: .3-1. is not a CPU list'
+bundle bad-hostname 'hostname="no_underscores!"'
+bad bad-hostname 'hostname'
+bundle dup 'process.args=["true"]'
+create_shim dup "$UK_WORK_DIR/dup"
+set +e
+rt create --bundle "$UK_WORK_DIR/dup" dup 2>dup.err
+STATUS=$?
+set -e
+[ "$STATUS" -ne 0 ] && grep -q 'container with id exists: dup' dup.err &&
+    pass "create of an existing ID fails: $(cat dup.err)" || fail "create of an existing ID: $STATUS $(cat dup.err)"
+rt delete dup
+
+# --- runc's bundles ---------------------------------------------------------------------------------
+
+if command -v runc >/dev/null; then
+    mkdir -p plain
+    cp -a plain-rootfs plain/rootfs
+    cp b-life/config.json plain/config.json
+    python3 - plain/config.json <<'PY'
+import json, sys
+c = json.load(open(sys.argv[1]))
+c["process"]["args"] = ["sh", "-c", "echo plain from runc; exit 4"]
+c["root"]["readonly"] = False
+c["linux"]["namespaces"] = [{"type": t} for t in ("pid", "ipc", "uts", "mount")]
+c["mounts"] = [{"destination": "/proc", "type": "proc", "source": "proc"}]
+del c["linux"]["resources"]
+json.dump(c, open(sys.argv[1], "w"))
+PY
+    create_shim plain "$UK_WORK_DIR/plain"
+    expect_eq 0 "$CREATE_STATUS" "runc: create of a bundle without /.uk/kernel (runc's: $(head -c 300 "$SHIM_DIR/stderr"))"
+    if [ -f "$ROOT/plain/state.json" ] && [ ! -f "$ROOT/plain/uk-container.json" ]; then
+        pass "runc: runc keeps the container in the same root"
+    else
+        fail "runc: $(ls "$ROOT/plain" 2>&1)"
+    fi
+    expect_eq created "$(status plain)" "runc: state passes through"
+    rt start plain
+    wait_exit
+    expect_eq 4 "$EXIT" "runc: the container runs under runc"
+    OUT=$(cat "$SHIM_DIR/stdout")
+    expect_out '^plain from runc' "runc: its output"
+    rt delete plain
+    [ ! -e "$ROOT/plain" ] && pass "runc: delete passes through" || fail "runc: $ROOT/plain remains"
+else
+    echo "SKIP: runc: part: runc is not installed"
+fi
+
+# Without runc, a bundle that is not uk's cannot run, and the message says why.
+bundle no-runc
+rm -rf no-runc/rootfs/.uk
+try "$RUNTIME" --root "$ROOT" --runc /nonexistent/runc create --bundle "$UK_WORK_DIR/no-runc" no-runc 2>no-runc.err
+if [ "$STATUS" -ne 0 ] && grep -q 'holds no uk kernel .*runc, which runs everything else, is not at /nonexistent/runc' no-runc.err; then
+    pass "no runc: a bundle without a uk kernel fails: $(cat no-runc.err)"
+else
+    fail "no runc: status $STATUS: $(cat no-runc.err)"
+fi
+
+# --- the command line --------------------------------------------------------------------------------
+
+"$RUNTIME" --version >version.out && grep -q '^uk-runtime version' version.out &&
+    pass "--version" || fail "--version: $(cat version.out)"
+"$RUNTIME" features | python3 -c 'import json, sys; f = json.load(sys.stdin); assert "ociVersionMax" in f' &&
+    pass "features prints JSON" || fail "features"
+"$RUNTIME" --help | grep -q 'create' && pass "--help" || fail "--help"
+set +e
+"$RUNTIME" --no-such-option state x 2>usage.err
+STATUS=$?
+set -e
+expect_eq 2 "$STATUS" "an unknown global option: status 2"
+: >"$LOG"
+"$RUNTIME" --root "$ROOT" --log "$LOG" --runc /nonexistent/runc kill nothing-here 2>/dev/null || true
+grep -q '^time=".*" level=error msg="container nothing-here does not exist' "$LOG" &&
+    pass "--log-format text: logrus's format" || fail "--log-format text: $(cat "$LOG")"
+
+finish
