@@ -98,6 +98,9 @@ std::string QemuCommandBuilder::kernelCommandLine() const {
     if (!options_.hostname.empty()) {
         words.push_back(std::string(image::kOptHostname) + "=" + options_.hostname);
     }
+    if (!options_.workdir.empty()) {
+        words.push_back(std::string(image::kOptWorkdir) + "=" + options_.workdir);
+    }
     for (const auto& e : options_.env) {
         words.push_back(std::string(image::kOptEnv) + "=" + e);
     }
@@ -194,7 +197,8 @@ std::vector<std::string> QemuCommandBuilder::argv(const std::string& qemuProgram
         add({"-netdev", netdevOption()});
         // A fixed MAC (QEMU's own default for the first NIC, said explicitly) so the guest's
         // address does not depend on QEMU's defaults or on how many NICs there are.
-        std::string common = std::string("netdev=net0,mac=") + kGuestMac;
+        std::string common =
+            "netdev=net0,mac=" + (options_.mac.empty() ? std::string(kGuestMac) : options_.mac);
         if (options_.machine == MachineType::Microvm) {
             // virtio 1.x over MMIO (QEMU's virtio-mmio is legacy unless told otherwise); the
             // guest finds it through the virtio_mmio.device= word QEMU appends to the

@@ -164,6 +164,31 @@ uint32_t parseServerAddress(std::string_view option, const std::string& text) {
     return *address;
 }
 
+// A unicast Ethernet address written as six hex pairs separated by ':' (lowercased).
+std::string checkedMac(const std::string& mac) {
+    auto hex = [](char c) {
+        return (c >= '0' && c <= '9') || (c >= 'a' && c <= 'f') || (c >= 'A' && c <= 'F');
+    };
+    bool ok = mac.size() == 17;
+    for (size_t i = 0; ok && i < mac.size(); ++i) {
+        ok = i % 3 == 2 ? mac[i] == ':' : hex(mac[i]);
+    }
+    if (!ok) {
+        throw UsageError("--mac: expected six hex pairs separated by ':' (52:54:00:12:34:56), "
+                         "got " + inQuotes(mac));
+    }
+    std::string lower = mac;
+    for (char& c : lower) {
+        c = static_cast<char>(c >= 'A' && c <= 'F' ? c - 'A' + 'a' : c);
+    }
+    int first = std::stoi(lower.substr(0, 2), nullptr, 16);
+    if (first & 1) {
+        throw UsageError("--mac: " + inQuotes(mac) + " is a multicast address; a NIC needs a "
+                         "unicast one (the first byte even)");
+    }
+    return lower;
+}
+
 // What Linux takes as a host name (at most 64 bytes, HOST_NAME_MAX) and DNS as a name
 // (RFC 1123): dot-separated labels of 1 to 63 letters, digits and '-', none starting or
 // ending with '-'.
@@ -703,6 +728,14 @@ RunOptions parseRunOptions(const std::vector<std::string>& args) {
             o.dhcp = true;
         } else if (is(w, "--hostname")) {
             o.hostname = checkedHostname(valueOf(w, "--hostname"));
+        } else if (w == "-w" || is(w, "--workdir")) {
+            o.workdir = valueOf(w, w == "-w" ? "-w" : "--workdir");
+            if (o.workdir.empty() || o.workdir[0] != '/') {
+                throw UsageError("--workdir: expected an absolute path in the guest, got " +
+                                 inQuotes(o.workdir));
+            }
+        } else if (is(w, "--mac")) {
+            o.mac = checkedMac(valueOf(w, "--mac"));
         } else if (w == "-u" || is(w, "--user")) {
             o.user = checkedUser(valueOf(w, w == "-u" ? "-u" : "--user"));
         } else if (w == "-e" || is(w, "--env")) {
@@ -788,6 +821,10 @@ options:
                      address instead of being told the one that server hands out
   --hostname NAME    the guest's host name: letters, digits and '-', labels separated
                      by '.', at most 64 characters (default: "uk")
+  --mac ADDR         the network card's MAC address, six hex pairs with ':' (default
+                     52:54:00:12:34:56); a unicast address
+  -w, --workdir DIR  the application's working directory in the guest (an absolute path;
+                     default: the image's WorkingDir, else /), as docker run -w
   -u, --user UID[:GID]
                      run as user UID and group GID (decimal ids) instead of the image's
                      user, without its supplementary groups; GID defaults to UID's group

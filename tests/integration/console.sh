@@ -31,4 +31,15 @@ expect_out '^argv\[5\]=\[back\\slash\]$' "argument with a backslash"
 expect_out '^env GREETING=hello$' "-e sets a variable"
 expect_out '^env EMPTY=$' "-e sets an empty variable"
 expect_out '^env PATH=/usr/local/sbin:/usr/local/bin:/usr/sbin:/usr/bin:/sbin:/bin$' "default PATH"
+expect_out '^cwd /$' "the working directory is / by default"
+
+boot -w /tmp "$img"
+expect_out '^cwd /tmp$' "-w sets the application's working directory"
+boot -w /no/such/dir "$img"
+expect_status 0 "-w to a missing directory still runs the application"
+expect_out 'working directory /no/such/dir: no such directory; staying in /' \
+    "-w to a missing directory: the guest says so"
+boot -w relative "$img"
+expect_status 125 "-w needs an absolute path"
+expect_err "^uk run: --workdir: expected an absolute path" "-w relative: the message says why"
 finish

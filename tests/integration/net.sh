@@ -31,6 +31,12 @@ boot --net none -v "$img"
 expect_status 0 "hello with --net none"
 expect_no_out 'virtio-net' "no NIC with --net none"
 
+boot -v --mac 02:AA:bb:cc:dd:ee "$img"
+expect_out 'virtio-net: 02:aa:bb:cc:dd:ee on ' "--mac sets the guest's MAC address"
+boot --mac 01:00:00:00:00:01 "$img"
+expect_status 125 "--mac refuses a multicast address"
+expect_err "multicast address" "--mac multicast: the message says why"
+
 boot --net bogus "$img"
 expect_status 125 "--net bogus is refused"
 expect_err "^uk run: --net: expected none, user or tap:IFNAME, got 'bogus'$" \

@@ -501,3 +501,17 @@ TEST_CASE("usage text documents the options and the standalone exit code") {
         CHECK(usage.find(word) != std::string::npos);
     }
 }
+
+TEST_CASE("run options: --workdir and --mac") {
+    CHECK(parse({"a", "-w", "/srv/app"}).workdir == "/srv/app");
+    CHECK(parse({"a", "--workdir=/tmp"}).workdir == "/tmp");
+    CHECK(parse({"a"}).workdir.empty());
+    CHECK(errorOf({"a", "-w", "rel"}) ==
+          "--workdir: expected an absolute path in the guest, got 'rel'");
+    CHECK(parse({"a", "--mac", "02:AB:cd:00:11:22"}).mac == "02:ab:cd:00:11:22");
+    CHECK(parse({"a"}).mac.empty());
+    CHECK(errorOf({"a", "--mac", "02:ab:cd:00:11"}).find("six hex pairs") != std::string::npos);
+    CHECK(errorOf({"a", "--mac", "02-ab-cd-00-11-22"}).find("six hex pairs") !=
+          std::string::npos);
+    CHECK(errorOf({"a", "--mac", "03:00:00:00:00:01"}).find("multicast") != std::string::npos);
+}

@@ -69,6 +69,9 @@ inline constexpr char kOptDns[] = "uk.dns";
 inline constexpr size_t kMaxDnsServers = 3;
 // uk.hostname=NAME: the host name (uname's nodename), RFC 1123 labels, at most 64 bytes.
 inline constexpr char kOptHostname[] = "uk.hostname";
+// uk.workdir=DIR: the application's working directory, instead of the image's WorkingDir
+// (uk run --workdir; an OCI runtime's process.cwd).
+inline constexpr char kOptWorkdir[] = "uk.workdir";
 
 // With uk.stdin=escaped the console input is framed so the host can signal end of input:
 // kStdinEscape kStdinEscape is a literal kStdinEscape byte, kStdinEscape kStdinEof is end of

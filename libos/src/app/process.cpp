@@ -360,6 +360,9 @@ void start(const CommandLine& cmdline) {
             pathValue = envp[i] + 5;
         }
     }
+    if (const char* w = cmdline.value(image::kOptWorkdir); w != nullptr && w[0] != 0) {
+        workdir = w; // uk run --workdir wins over the image's WorkingDir
+    }
     vfs::setInitialWorkdir(workdir);
     setFirstUser(cmdline, cfg, haveUser ? &user : nullptr);
     vfs::setProgramArguments(argv, argc, envp, envc);

@@ -42,7 +42,7 @@ void checkOptions(const uk::CommandLine& cl) {
         uk::image::kOptTime,    uk::image::kOptSeed,       uk::image::kOptEnv,
         uk::image::kOptTscHz,   uk::image::kOptEntrypoint, uk::image::kOptUser,
         uk::image::kOptIp,      uk::image::kOptGateway,    uk::image::kOptDns,
-        uk::image::kOptHostname};
+        uk::image::kOptHostname, uk::image::kOptWorkdir};
     for (size_t i = 0; i < cl.optionCount(); ++i) {
         const char* o = cl.option(i);
         bool known = false;

@@ -1,6 +1,7 @@
-/* Prints argv and selected environment variables. */
+/* Prints argv, selected environment variables and the working directory. */
 #include <stdio.h>
 #include <stdlib.h>
+#include <unistd.h>
 
 int main(int argc, char** argv) {
     for (int i = 0; i < argc; ++i) {
@@ -11,5 +12,7 @@ int main(int argc, char** argv) {
         const char* v = getenv(names[i]);
         printf("env %s=%s\n", names[i], v ? v : "(unset)");
     }
+    char cwd[256];
+    printf("cwd %s\n", getcwd(cwd, sizeof cwd) != NULL ? cwd : "(unknown)");
     return 0;
 }

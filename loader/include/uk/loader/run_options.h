@@ -101,6 +101,8 @@ struct RunOptions {
     std::vector<uint32_t> dns;
     bool dhcp = false;
     std::string hostname;          // --hostname; empty: the image's default
+    std::string workdir;           // --workdir: the app's working directory; empty: the image's
+    std::string mac;               // --mac: the NIC's address; empty: kGuestMac
     std::vector<std::string> args; // application arguments (after "--")
     std::string qemu = "qemu-system-x86_64";
     // -d/--detach: run as a detached instance (instance_supervisor.h), named --name (else a
