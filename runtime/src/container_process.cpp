@@ -170,6 +170,32 @@ void sendConsole(int report, const std::filesystem::path& socketPath, int master
             break;
         }
     }
+    // The command create settled on after forking this process (the tap network), if any.
+    std::vector<std::string> finalWords;
+    std::vector<char*> finalArgv;
+    if (!spec.argvFile.empty()) {
+        std::string text;
+        try {
+            text = fs::readFile(spec.argvFile);
+        } catch (const Error&) {
+        }
+        size_t start = 0;
+        while (start < text.size()) {
+            size_t end = text.find('\0', start);
+            if (end == std::string::npos) {
+                end = text.size();
+            }
+            finalWords.push_back(text.substr(start, end - start));
+            start = end + 1;
+        }
+        if (!finalWords.empty()) {
+            for (auto& w : finalWords) {
+                finalArgv.push_back(w.data());
+            }
+            finalArgv.push_back(nullptr);
+            argv = finalArgv;
+        }
+    }
     ::execv(argv[0], argv.data());
     std::string message =
         std::string("uk-runtime: cannot run ") + argv[0] + ": " + std::strerror(errno) + "\n";

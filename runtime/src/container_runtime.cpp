@@ -19,6 +19,7 @@
 #include <uk/runtime/container_process.h>
 #include <uk/runtime/hooks.h>
 #include <uk/runtime/launch_plan.h>
+#include <uk/runtime/tap_network.h>
 #include <uk/support/fs.h>
 #include <uk/support/shell.h>
 #include <uk/toolchain/byte_sink.h>
@@ -49,6 +50,12 @@ public:
             while (::waitpid(pid_, nullptr, 0) < 0 && errno == EINTR) {
             }
         }
+        if (tap_ && !tapNamespace_.empty()) {
+            try {
+                inNetworkNamespace(tapNamespace_, [&] { unwireTap(*tap_); });
+            } catch (const Error&) {
+            }
+        }
         removeCgroups(cgroupDirs_);
         if (!archive_.empty()) {
             ::unlink(archive_.c_str());
@@ -64,6 +71,10 @@ public:
     void archive(const stdfs::path& path) { archive_ = path; }
     void process(pid_t pid) { pid_ = pid; }
     void cgroups(const std::vector<stdfs::path>& dirs) { cgroupDirs_ = dirs; }
+    void tap(const TapWiring& wiring, const stdfs::path& ns) {
+        tap_ = wiring;
+        tapNamespace_ = ns;
+    }
     void commit() { committed_ = true; }
 
 private:
@@ -71,6 +82,8 @@ private:
     stdfs::path archive_;
     pid_t pid_ = 0;
     std::vector<stdfs::path> cgroupDirs_;
+    std::optional<TapWiring> tap_;
+    stdfs::path tapNamespace_;
     bool committed_ = false;
 };
 
@@ -110,6 +123,105 @@ void runHooksWarning(RuntimeLog& log, const std::vector<Hook>& hooks, std::strin
     } catch (const Error& e) {
         log.warning(e.what());
     }
+}
+
+// The host's resolver files, for a guest whose container names only a loopback name server.
+std::vector<std::string> hostResolvConfs() {
+    std::vector<std::string> out;
+    for (const char* path : {"/etc/resolv.conf", "/run/systemd/resolve/resolv.conf"}) {
+        try {
+            out.push_back(fs::readFile(path));
+        } catch (const Error&) {
+        }
+    }
+    return out;
+}
+
+// The tap network (tap_network.h) in the container's network namespace, once the hooks have
+// set it up: the wiring and uk run's words for it, or nullopt for the user network (`mode`
+// Auto and no interface to take over). Throws BundleError when `mode` is Tap and there is none.
+struct TapPlan {
+    TapWiring wiring;
+    std::vector<std::string> ukRunArgs;
+    std::vector<std::string> notes;
+};
+std::optional<TapPlan> wireTapNetwork(const BundleSpec& spec, NetworkMode mode, pid_t pid,
+                                      const std::vector<std::string>& userArgs,
+                                      const std::string& what, RuntimeLog& log,
+                                      const std::string& id) {
+    const std::string forced =
+        what + ": " + kNetworkAnnotation + " (or $" + kNetworkEnvironment + ") is tap, but ";
+    if (spec.network == NetworkNamespace::Host) {
+        if (mode == NetworkMode::Tap) {
+            throw BundleError(forced + "the container shares the host's network namespace "
+                                       "(linux.namespaces has no network entry); uk-runtime "
+                                       "wires a tap only in the container's own");
+        }
+        return std::nullopt;
+    }
+    const stdfs::path ns = spec.network == NetworkNamespace::Join
+                               ? spec.networkPath
+                               : stdfs::path("/proc/" + std::to_string(pid) + "/ns/net");
+    if (mode == NetworkMode::Auto && spec.network == NetworkNamespace::Join &&
+        spec.networkPath.string().rfind("/proc/", 0) == 0) {
+        // Another running container's namespace (docker run --network container:NAME): its
+        // address stays its own unless the tap is asked for.
+        log.info("container " + id + ": QEMU's user network in the network namespace of " +
+                 spec.networkPath.string() + ", another process's (" + kNetworkAnnotation +
+                 "=tap would take its interface over)");
+        return std::nullopt;
+    }
+    TapPlan plan;
+    const std::vector<std::string> dns =
+        guestNameServers(containerResolvConf(spec), hostResolvConfs(), plan.notes);
+    std::string why;
+    bool wired = false;
+    bool failed = false; // wiring failed (Auto: the user network, with a warning)
+    inNetworkNamespace(ns, [&] {
+        auto found = findContainerInterface(why);
+        if (!found) {
+            return;
+        }
+        plan.wiring = *found;
+        plan.ukRunArgs = tapRunArgs(userArgs, plan.wiring, dns);
+        try {
+            loader::parseRunOptions(plan.ukRunArgs);
+        } catch (const loader::UsageError& e) {
+            why = std::string("uk run cannot take the interface's settings: ") + e.what();
+            return;
+        }
+        try {
+            wireTap(plan.wiring); // undoes itself when it fails
+        } catch (const Error& e) {
+            if (mode == NetworkMode::Tap) {
+                throw;
+            }
+            why = e.what();
+            failed = true;
+            return;
+        }
+        wired = true;
+    });
+    if (!wired) {
+        if (mode == NetworkMode::Tap) {
+            throw BundleError(forced + why);
+        }
+        const std::string line = "container " + id + ": QEMU's user network in the " +
+                                 "container's network namespace (" + why + ")";
+        failed ? log.warning(line) : log.info(line);
+        return std::nullopt;
+    }
+    for (const auto& other : plan.wiring.others) {
+        plan.notes.push_back(other +
+                             " keeps its address in the network namespace: the guest "
+                             "has one network card, on " +
+                             plan.wiring.interface);
+    }
+    if (plan.wiring.addresses.size() > 1) {
+        plan.notes.push_back(plan.wiring.interface + "'s other IPv4 addresses are not the "
+                                                     "guest's (it takes the first)");
+    }
+    return plan;
 }
 
 } // namespace
@@ -166,6 +278,7 @@ void ContainerRuntime::create(const CreateOptions& options, const BundleSpec& sp
                           ": the uk kernel cannot be used: " + e.what());
     }
     const stdfs::path uk = findUkProgram();
+    const NetworkMode networkMode = networkModeFor(spec, what);
 
     // Listing the tree gives the archive's size, so resources are checked before the archive
     // is written.
@@ -214,6 +327,7 @@ void ContainerRuntime::create(const CreateOptions& options, const BundleSpec& sp
     process.consoleSocket = options.consoleSocket;
     process.preserveFds = options.preserveFds;
     process.tmpDir = dir.tmpDir();
+    process.argvFile = dir.runArgs();
     const pid_t pid = spawnContainerProcess(process);
     rollback.process(pid);
 
@@ -246,6 +360,37 @@ void ContainerRuntime::create(const CreateOptions& options, const BundleSpec& sp
     runHooks(spec.hooks.createRuntime, "createRuntime", hookState);
     runHooks(spec.hooks.createContainer, "createContainer", hookState);
 
+    // The network is there now: the guest takes over the container's interface through a
+    // tap, or stays on QEMU's user network (the words planLaunch gave).
+    std::vector<std::string> command = process.argv;
+    if (networkMode != NetworkMode::User) {
+        auto tap = wireTapNetwork(spec, networkMode, pid, plan.ukRunArgs, what, log_, options.id);
+        if (tap) {
+            state.tap = tap->wiring;
+            if (spec.network == NetworkNamespace::Join) {
+                state.tapNamespace = spec.networkPath;
+                rollback.tap(tap->wiring, spec.networkPath);
+            }
+            command = {uk.string(), "run"};
+            command.insert(command.end(), tap->ukRunArgs.begin(), tap->ukRunArgs.end());
+            std::string words;
+            for (const auto& w : command) {
+                words += w;
+                words.push_back('\0');
+            }
+            fs::writeFileAtomic(dir.runArgs(), words);
+            dir.save(state);
+            const TapWiring& w = tap->wiring;
+            log_.info("container " + options.id + ": the guest takes over " + w.interface + " (" +
+                      (w.addresses.empty() ? "" : formatInterfaceAddress(w.addresses[0])) +
+                      (w.gateway ? ", gateway " + formatAddress(*w.gateway) : "") + ", MAC " +
+                      w.mac + ") through the tap " + w.tap);
+            for (const auto& n : tap->notes) {
+                log_.warning("container " + options.id + ": " + n);
+            }
+        }
+    }
+
     if (!options.pidFile.empty()) {
         fs::writeFileAtomic(options.pidFile, std::to_string(pid));
     }
@@ -253,7 +398,6 @@ void ContainerRuntime::create(const CreateOptions& options, const BundleSpec& sp
     for (const auto& w : plan.warnings) {
         log_.warning("container " + options.id + ": " + w);
     }
-    std::vector<std::string> command = process.argv;
     log_.info("created uk container " + options.id + " (pid " + std::to_string(pid) +
               "): " + shell::join(command));
 }
@@ -326,6 +470,16 @@ void ContainerRuntime::remove(const DeleteOptions& options) {
         if (!killSessionAndWait(state->pid, state->pidStartTime, kKillWaitMs)) {
             throw Error("container " + options.id + ": its processes did not exit after SIGKILL");
         }
+        if (state->tap && !state->tapNamespace.empty() &&
+            ::access(state->tapNamespace.c_str(), F_OK) == 0) {
+            // A namespace that outlives the container (a pod's) gets its address back.
+            try {
+                inNetworkNamespace(state->tapNamespace, [&] { unwireTap(*state->tap); });
+            } catch (const Error& e) {
+                log_.warning("container " + options.id + ": cannot undo the tap wiring in " +
+                             state->tapNamespace.string() + ": " + e.what());
+            }
+        }
         runHooksWarning(log_, state->poststop, "poststop", hookStateJson(*state, "stopped"));
         removeCgroups(state->cgroupDirs);
         if (!state->initrd.empty()) {
@@ -388,7 +542,8 @@ std::string featuresJson() {
           {"selinux", {{"enabled", false}}}}},
         {"annotations",
          {{"io.uk.runtime.kernel", std::string("/") + kKernelInRootfs},
-          {"io.uk.runtime.otherBundles", "runc"}}}};
+          {"io.uk.runtime.otherBundles", "runc"},
+          {kNetworkAnnotation, "auto|tap|user"}}}};
     return j.dump(2) + "\n";
 }
 

@@ -1,5 +1,6 @@
 #include <uk/runtime/container_state.h>
 
+#include <arpa/inet.h>
 #include <dirent.h>
 #include <sys/stat.h>
 #include <unistd.h>
@@ -7,6 +8,7 @@
 #include <cerrno>
 #include <cstring>
 #include <ctime>
+#include <stdexcept>
 
 #include <nlohmann/json.hpp>
 
@@ -98,6 +100,62 @@ json annotationsJson(const ContainerState& state) {
     return out;
 }
 
+json tapJson(const TapWiring& w, const stdfs::path& ns) {
+    json addresses = json::array();
+    for (const auto& a : w.addresses) {
+        json one{{"address", formatInterfaceAddress(a)}};
+        if (a.broadcast) {
+            one["broadcast"] = formatAddress(*a.broadcast);
+        }
+        addresses.push_back(one);
+    }
+    json j{{"interface", w.interface},
+           {"tap", w.tap},
+           {"mac", w.mac},
+           {"mtu", w.mtu},
+           {"addresses", addresses},
+           {"namespace", ns.string()}};
+    if (w.gateway) {
+        j["gateway"] = formatAddress(*w.gateway);
+    }
+    return j;
+}
+
+uint32_t addressFromJson(const json& j) {
+    std::string text = j.get<std::string>();
+    in_addr a{};
+    if (::inet_pton(AF_INET, text.c_str(), &a) != 1) {
+        throw std::invalid_argument("not an IPv4 address: " + text);
+    }
+    return ntohl(a.s_addr);
+}
+
+TapWiring tapFromJson(const json& j, stdfs::path& ns) {
+    TapWiring w;
+    w.interface = j.at("interface").get<std::string>();
+    w.tap = j.at("tap").get<std::string>();
+    w.mac = j.at("mac").get<std::string>();
+    w.mtu = j.at("mtu").get<unsigned>();
+    for (const auto& one : j.at("addresses")) {
+        std::string text = one.at("address").get<std::string>();
+        size_t slash = text.find('/');
+        InterfaceAddress a;
+        a.address = addressFromJson(json(text.substr(0, slash)));
+        a.prefix = slash == std::string::npos
+                       ? 32
+                       : static_cast<unsigned>(std::stoul(text.substr(slash + 1)));
+        if (one.contains("broadcast")) {
+            a.broadcast = addressFromJson(one.at("broadcast"));
+        }
+        w.addresses.push_back(a);
+    }
+    if (j.contains("gateway")) {
+        w.gateway = addressFromJson(j.at("gateway"));
+    }
+    ns = j.at("namespace").get<std::string>();
+    return w;
+}
+
 } // namespace
 
 const char* statusName(Status status) {
@@ -186,6 +244,9 @@ std::string encodeState(const ContainerState& s) {
            {"annotations", annotationsJson(s)},
            {"poststart", hooksJson(s.poststart)},
            {"poststop", hooksJson(s.poststop)}};
+    if (s.tap) {
+        j["tap"] = tapJson(*s.tap, s.tapNamespace);
+    }
     return j.dump(2) + "\n";
 }
 
@@ -210,8 +271,11 @@ ContainerState decodeState(const std::string& text, const std::string& what) {
         }
         s.poststart = hooksFromJson(j.at("poststart"));
         s.poststop = hooksFromJson(j.at("poststop"));
+        if (j.contains("tap")) {
+            s.tap = tapFromJson(j.at("tap"), s.tapNamespace);
+        }
         return s;
-    } catch (const json::exception& e) {
+    } catch (const std::exception& e) { // json's, and std::stoul's
         throw Error(what + ": corrupt container state: " + e.what());
     }
 }

@@ -170,10 +170,10 @@ LaunchPlan planLaunch(const BundleSpec& spec, const ImageNeeds& needs,
         a.insert(a.end(),
                  {"-p", "0.0.0.0:" + number + ":" + number + (protocol == "udp" ? "/udp" : "")});
     }
-    const std::string imageDir = normalizeDir(needs.workingDir.value_or("/"));
-    if (normalizeDir(spec.cwd) != imageDir) {
-        plan.warnings.push_back("process.cwd: the guest starts in the image's working directory " +
-                                imageDir + ", not " + spec.cwd + " (uk run cannot choose it yet)");
+    // process.cwd (docker run -w, or the image's WorkingDir, which Docker creates).
+    if (!spec.cwd.empty() &&
+        normalizeDir(spec.cwd) != normalizeDir(needs.workingDir.value_or("/"))) {
+        a.insert(a.end(), {"--workdir", spec.cwd});
     }
 
     // `docker run --init` puts its init (bind-mounted from the host) in front of the command:

@@ -11,12 +11,17 @@
 #                                   it, else uk run stops the VM); rm leaves nothing behind
 #   runc beside it                  a plain container of the same image runs under runc on the
 #                                   same daemon at the same time
-#   -p                              busybox httpd in a converted image, on a user-defined
-#                                   network, published on 127.0.0.1: curl gets its page
+#   -p, tap                         busybox httpd in a converted image, on a user-defined
+#                                   network, published on 127.0.0.1: uk run takes over the
+#                                   container's eth0 through a tap (its address, no -p), curl
+#                                   gets the page through -p, a runc container on the network
+#                                   reaches the guest at its address and the guest reaches a
+#                                   runc container; --network none stays on the user network
 #   -m too small                    docker run fails with uk-runtime's message
 #   ctr                             containerd's own client (the containerd dockerd started):
 #                                   ctr run --runc-binary uk-runtime for the uk image and, handed
-#                                   to runc, the plain one
+#                                   to runc, the plain one; --annotation io.uk.network=tap
+#                                   reaches uk-runtime
 for tool in dockerd docker python3 curl /bin/busybox; do
     if ! command -v "$tool" >/dev/null; then
         echo "SKIP: $tool is missing (./setup.sh installs docker.io, curl and busybox-static)"
@@ -49,6 +54,17 @@ expect_eq() {
     else
         fail "$3: expected '$1', got '$2'"
     fi
+}
+
+# fetch_page PORT: the published httpd's page, polling for up to a minute while it boots.
+fetch_page() {
+    local body=
+    for _ in $(seq 120); do
+        body=$(curl -s -m 5 "http://127.0.0.1:$1/index.html" || true)
+        [ -n "$body" ] && break
+        sleep 0.5
+    done
+    printf '%s' "$body"
 }
 
 # A private dockerd (lib.sh), with the runtime registered in its daemon.json.
@@ -198,24 +214,74 @@ else
     fail "an image without a uk kernel: $OUT $ERR"
 fi
 
-# --- -p -------------------------------------------------------------------------------------------
+# --- -p and the tap network -----------------------------------------------------------------------
 
+# On a Docker network the guest takes over the container's eth0 through a tap (uk-tap0, tc
+# redirects both ways): Docker's -p (docker-proxy here, as this dockerd runs without
+# iptables) and other containers reach it at the container's own address.
 dk network create uk-test-net
 expect_status 0 "docker network create"
+subnet=$(timeout 30 docker network inspect -f '{{range .IPAM.Config}}{{.Subnet}}{{end}}' uk-test-net)
+in_subnet() {
+    python3 -c 'import ipaddress, sys; sys.exit(0 if ipaddress.ip_address(sys.argv[1]) in ipaddress.ip_network(sys.argv[2]) else 1)' "$1" "$subnet" 2>/dev/null
+}
 port=$(free_port)
 dk run -d --runtime uk --network uk-test-net -p "127.0.0.1:$port:8080" "$IMG"
 expect_status 0 "docker run -d -p $port:8080 of the httpd image"
 http_cid=$OUT
-body=
-for _ in $(seq 120); do
-    body=$(curl -s -m 5 "http://127.0.0.1:$port/index.html" || true)
-    [ -n "$body" ] && break
-    sleep 0.5
-done
+http_ip=$(timeout 30 docker inspect -f '{{range .NetworkSettings.Networks}}{{.IPAddress}}{{end}}' "$http_cid")
+http_pid=$(timeout 30 docker inspect -f '{{.State.Pid}}' "$http_cid")
+words=$(tr '\0' ' ' <"/proc/$http_pid/cmdline" 2>/dev/null || true)
+if grep -q -- "--net tap:uk-tap0 --mac [0-9a-f:]* --ip $http_ip/[0-9]* " <<<"$words" &&
+    ! grep -q -- ' -p 0.0.0.0:' <<<"$words" && in_subnet "$http_ip"; then
+    pass "tap: uk run takes over eth0 ($http_ip in $subnet) through uk-tap0, without -p"
+else
+    fail "tap: the container's uk run ($http_ip, $subnet): $words"
+fi
+body=$(fetch_page "$port")
 expect_eq "hello from a uk httpd" "$body" "-p: curl gets the page from httpd in the guest"
+# A runc container on the same network reaches the guest at the container's address. (nc,
+# not wget: Debian's busybox-static wget segfaults outside the guest, even on the host.)
+dk run --rm --network uk-test-net example/bb:latest sh -c \
+    "printf 'GET /index.html HTTP/1.0\r\n\r\n' | nc -w 10 $http_ip 8080"
+expect_status 0 "tap: a runc container on the network connects to $http_ip:8080"
+expect_out '^hello from a uk httpd' "tap: ... and gets the guest's page"
+# And the guest reaches a runc container: its address is the container's, its name server
+# not Docker's embedded one (on the namespace's loopback, which the guest does not see).
+dk run -d --network uk-test-net example/bb:latest
+runc_http=$OUT
+runc_ip=$(timeout 30 docker inspect -f '{{range .NetworkSettings.Networks}}{{.IPAddress}}{{end}}' "$runc_http")
+dk run --runtime uk --rm --network uk-test-net "$IMG" sh -c \
+    "cat /etc/hosts; grep nameserver /etc/resolv.conf; for i in 1 2 3 4 5 6 7 8 9 10; do wget -qO- http://$runc_ip:8080/index.html && exit 0; sleep 0.5; done; exit 9"
+expect_status 0 "tap: the guest reaches a runc container at $runc_ip:8080 (wget)"
+expect_out '^hello from a uk httpd' "tap: ... and gets its page"
+guest_ip=$(awk '$1 !~ /^(127\.|::1)/ {print $1; exit}' <<<"$OUT")
+in_subnet "$guest_ip" && pass "tap: the guest's address $guest_ip is on $subnet" ||
+    fail "tap: the guest's /etc/hosts: $OUT"
+grep -q 127.0.0.11 <<<"$OUT" && fail "tap: the guest has Docker's loopback name server: $OUT" ||
+    pass "tap: the guest's name servers are not on the namespace's loopback"
+# A uk container in another container's namespace (--network container:NAME) leaves that
+# container's address alone: the user network.
+dk rm -f "$runc_http"
+dk run -d --network uk-test-net example/bb:latest sleep 300
+sleeper=$OUT
+sleeper_ip=$(timeout 30 docker inspect -f '{{range .NetworkSettings.Networks}}{{.IPAddress}}{{end}}' "$sleeper")
+dk run --runtime uk --rm --network "container:$sleeper" "$IMG" cat /etc/hosts
+expect_out '^10\.0\.2\.15[[:space:]]' "--network container:NAME: the guest is on the user network"
+dk exec "$sleeper" ip -4 -o addr show eth0
+expect_out "inet $sleeper_ip/" "--network container:NAME: the runc container keeps its address"
+dk rm -f "$sleeper"
+# docker restart: a new namespace from Docker, wired again.
+dk restart -t 5 "$http_cid"
+expect_status 0 "tap: docker restart of the httpd container"
+body=$(fetch_page "$port")
+expect_eq "hello from a uk httpd" "$body" "tap: after docker restart curl gets the page again"
 dk rm -f "$http_cid"
 expect_status 0 "docker rm -f of the httpd container"
 dk network rm uk-test-net
+# Without an interface (--network none) the guest stays on QEMU's user network.
+dk run --runtime uk --rm --network none "$IMG" cat /etc/hosts
+expect_out '^10\.0\.2\.15[[:space:]]' "--network none: the guest is on the user network (10.0.2.15)"
 
 # --- ctr ------------------------------------------------------------------------------------------
 
@@ -235,6 +301,19 @@ if command -v ctr >/dev/null && [ -S "$CTR_SOCK" ]; then
     expect_status 4 "ctr run --runc-binary uk-runtime: the app's status"
     expect_out '^hi from ctr' "ctr run --runc-binary uk-runtime: the app's output"
     expect_out 'uk' "ctr run --runc-binary uk-runtime: the guest is uk's"
+    # ctr passes OCI annotations (Docker 20.10 cannot): io.uk.network=tap in ctr's own network
+    # namespace, which has no interface, fails at create with uk-runtime's message.
+    set +e
+    OUT=$(ctr run --rm --snapshotter native --runtime io.containerd.runc.v2 --runc-binary "$RUNTIME" \
+        --annotation io.uk.network=tap docker.io/example/bb-uk:latest uk-ctr-tap true 2>&1)
+    STATUS=$?
+    set -e
+    ctr containers rm uk-ctr-tap >/dev/null 2>&1 || true
+    if [ "$STATUS" -ne 0 ] && grep -q 'io.uk.network .*is tap, but the network namespace has no interface' <<<"$OUT"; then
+        pass "ctr run --annotation io.uk.network=tap without an interface fails: $(head -c 300 <<<"$OUT")"
+    else
+        fail "ctr run --annotation io.uk.network=tap: status $STATUS: $OUT"
+    fi
     set +e
     OUT=$(ctr run --rm --snapshotter native --runtime io.containerd.runc.v2 --runc-binary "$RUNTIME" \
         docker.io/example/bb:latest plain-ctr sh -c 'echo plain from ctr; uname -r' 2>&1)

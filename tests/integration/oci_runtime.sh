@@ -14,6 +14,12 @@
 #                 uk kernel, a memory limit below what the image needs, a negative CPU quota:
 #                 each fails with a message naming the problem (stderr and --log) and leaves
 #                 nothing behind
+#   tap network   a bad io.uk.network annotation, tap forced without an interface or in the
+#                 host's namespace: errors at create; a namespace with a veth (as Docker or CNI
+#                 make one) joined by path: the guest takes over eth0's address, MAC and gateway
+#                 through uk-tap0 (the host reaches httpd and ping, ARP gives eth0's MAC, the
+#                 guest reaches the host), delete gives eth0 its address back, a wiring left by
+#                 a lost container is undone, io.uk.network=user leaves the namespace alone
 #   runc          a bundle without /.uk/kernel is runc's: create/start/state/delete pass through
 for tool in /usr/bin/python3 /bin/busybox; do
     if ! command -v "$tool" >/dev/null; then
@@ -384,6 +390,161 @@ set -e
 [ "$STATUS" -ne 0 ] && grep -q 'container with id exists: dup' dup.err &&
     pass "create of an existing ID fails: $(cat dup.err)" || fail "create of an existing ID: $STATUS $(cat dup.err)"
 rt delete dup
+
+# --- the tap network --------------------------------------------------------------------------------
+
+# Annotations that cannot be honoured fail at create.
+bundle bad-network 'annotations={"io.uk.network": "bridge"}'
+bad bad-network 'annotations.io.uk.network: expected auto, tap or user, got .bridge.'
+# The bundles' network namespace is a new, empty one: no interface for a tap.
+bundle tap-no-iface 'annotations={"io.uk.network": "tap"}'
+bad tap-no-iface 'io.uk.network .*is tap, but the network namespace has no interface with an IPv4 address'
+bundle tap-host 'annotations={"io.uk.network": "tap"}' 'linux.namespaces=[{"type": "pid"}]'
+bad tap-host "io.uk.network .*is tap, but the container shares the host's network namespace"
+
+# A namespace wired as a container engine wires one (a veth with an address and a default
+# route, what Docker's and CNI's bridge plugins make), joined by path: the guest takes over
+# eth0's address, MAC and gateway through uk-tap0.
+if [ "$(id -u)" -ne 0 ] || ! command -v ip >/dev/null || [ ! -c /dev/net/tun ]; then
+    echo "SKIP: tap: part: needs root, ip (iproute2, to make the test's namespace) and /dev/net/tun"
+else
+    NS=uk-oci-$$
+    VETH=uk-oci$$
+    net=
+    for n in $(seq 61 250); do
+        if ! ip -4 -o addr show | grep -q " 10\.199\.$n\." && ! ip -4 route show | grep -q "^10\.199\.$n\."; then
+            net=10.199.$n
+            break
+        fi
+    done
+    tap_cleanup() {
+        cleanup
+        ip netns del "$NS" 2>/dev/null || true
+        ip link del "$VETH" 2>/dev/null || true
+        [ -n "${HTTP_PID:-}" ] && kill "$HTTP_PID" 2>/dev/null || true
+    }
+    trap tap_cleanup EXIT
+    ip netns add "$NS"
+    ip link add "$VETH" type veth peer name eth0 netns "$NS"
+    ip addr add "$net.1/24" dev "$VETH"
+    ip link set "$VETH" up
+    ip -n "$NS" addr add "$net.2/24" dev eth0
+    ip -n "$NS" link set eth0 up
+    ip -n "$NS" link set lo up
+    ip -n "$NS" route add default via "$net.1"
+    mac=$(ip -n "$NS" -o link show eth0 | grep -o 'link/ether [0-9a-f:]*' | cut -d' ' -f2)
+    printf 'nameserver 127.0.0.11\nnameserver %s.1\noptions ndots:0\n' "$net" >resolv.conf
+    ns_json="[{\"type\": \"pid\"}, {\"type\": \"network\", \"path\": \"/var/run/netns/$NS\"}]"
+    bundle b-tap 'process.args=["httpd", "-f", "-v", "-p", "8080", "-h", "/www"]' \
+        "linux.namespaces=$ns_json" \
+        "mounts=[{\"destination\": \"/etc/resolv.conf\", \"type\": \"bind\", \"source\": \"$UK_WORK_DIR/resolv.conf\", \"options\": [\"rbind\", \"ro\"]}]"
+    head -c 1048576 /dev/urandom >b-tap/rootfs/www/big
+    : >"$LOG"
+    create_shim tap "$UK_WORK_DIR/b-tap"
+    expect_eq 0 "$CREATE_STATUS" "tap: create in a namespace with eth0 $net.2/24"
+    words=$(tr '\0' ' ' <"$ROOT/tap/uk-run.args" 2>/dev/null || true)
+    case "$words" in
+    *" --net tap:uk-tap0 --mac $mac --ip $net.2/24 --gw $net.1 --dns $net.1 --entrypoint httpd "*)
+        pass "tap: uk run gets the tap, eth0's MAC, address and gateway, the non-loopback name server" ;;
+    *) fail "tap: uk run's words: $words" ;;
+    esac
+    grep -q -- ' -p 0.0.0.0:' <<<"$words" && fail "tap: -p is still passed: $words" || pass "tap: no -p"
+    grep -q 'the guest takes over eth0' "$LOG" && pass "tap: the log says the guest takes over eth0" ||
+        fail "tap: the log: $(cat "$LOG")"
+    grep -q 'name server 127.0.0.11 is left out' "$LOG" &&
+        pass "tap: a loopback name server is left out, with a warning" || fail "tap: the log: $(cat "$LOG")"
+    expect_eq "" "$(ip -n "$NS" -4 -o addr show dev eth0)" "tap: eth0 has no IPv4 address in the namespace"
+    if tc -n "$NS" filter show dev eth0 ingress 2>/dev/null | grep -q 'Egress Redirect to device uk-tap0' &&
+        tc -n "$NS" filter show dev uk-tap0 ingress 2>/dev/null | grep -q 'Egress Redirect to device eth0'; then
+        pass "tap: eth0 and uk-tap0 redirect to each other"
+    else
+        command -v tc >/dev/null && fail "tap: filters: $(tc -n "$NS" filter show dev eth0 ingress 2>&1)" ||
+            echo "SKIP: tap: part: tc is missing, the filters are not listed"
+    fi
+    rt start tap
+    body=
+    for _ in $(seq 120); do
+        body=$(curl -s -m 5 "http://$net.2:8080/index.html" || true)
+        [ -n "$body" ] && break
+        sleep 0.5
+    done
+    expect_eq hello "$body" "tap: the host reaches httpd in the guest at $net.2:8080"
+    curl -s -m 60 -o big.out "http://$net.2:8080/big" || true
+    cmp -s big.out b-tap/rootfs/www/big && pass "tap: 1 MiB comes through intact (checksum offload)" ||
+        fail "tap: 1 MiB: got $(stat -c %s big.out 2>/dev/null || echo nothing) bytes, or other ones"
+    if ! command -v ping >/dev/null; then
+        echo "SKIP: tap: part: ping is missing (iputils-ping)"
+    elif ping -c 1 -W 5 "$net.2" >/dev/null 2>&1; then
+        pass "tap: the guest answers ping at $net.2"
+    else
+        fail "tap: no answer to ping at $net.2"
+    fi
+    ip neigh show "$net.2" dev "$VETH" | grep -q "lladdr $mac" && pass "tap: the guest answers ARP with eth0's MAC" ||
+        fail "tap: neighbour: $(ip neigh show "$net.2" dev "$VETH")"
+    rt delete --force tap
+    wait_exit
+    expect_eq "inet $net.2/24" "$(ip -n "$NS" -4 -o addr show dev eth0 | grep -o 'inet [0-9./]*')" \
+        "tap: delete gives eth0 its address back"
+    ip -n "$NS" -4 route show default | grep -q "via $net.1 dev eth0" &&
+        pass "tap: ... and the default route" || fail "tap: routes: $(ip -n "$NS" -4 route)"
+    ip -n "$NS" link show uk-tap0 >/dev/null 2>&1 && fail "tap: uk-tap0 remains" || pass "tap: uk-tap0 is gone"
+    expect_eq "" "$(left_behind)" "tap: nothing left after delete"
+
+    # The guest connects out through its gateway (the host's end of the veth).
+    mkdir -p served
+    echo "from the host" >served/file
+    python3 -m http.server --bind "$net.1" 18080 --directory served >http.log 2>&1 &
+    HTTP_PID=$!
+    bundle b-tap-out "process.args=[\"sh\", \"-c\", \"for i in 1 2 3 4 5; do wget -qO- http://$net.1:18080/file && exit 0; sleep 1; done; exit 9\"]" \
+        "linux.namespaces=$ns_json"
+    create_shim tap-out "$UK_WORK_DIR/b-tap-out"
+    rt start tap-out
+    wait_exit
+    expect_eq 0 "$EXIT" "tap: the guest reaches the host at $net.1 (wget)"
+    grep -q '^from the host' "$SHIM_DIR/stdout" && pass "tap: ... and gets the file" ||
+        fail "tap: wget: $(cat "$SHIM_DIR/stdout" "$SHIM_DIR/stderr")"
+    rt delete tap-out
+
+    # A wiring whose delete never ran (the state lost with a crash) is undone by the next
+    # create in the namespace, from what uk-tap0's alias records.
+    create_shim tap-lost "$UK_WORK_DIR/b-tap"
+    kill -9 "$(cat "$SHIM_DIR/pid")"
+    wait_exit
+    rm -rf "$ROOT/tap-lost" "$UK_RUNTIME_DATA_DIR"/tap-lost-*
+    create_shim tap-again "$UK_WORK_DIR/b-tap"
+    expect_eq 0 "$CREATE_STATUS" "tap: create where an earlier wiring was left"
+    tr '\0' ' ' <"$ROOT/tap-again/uk-run.args" 2>/dev/null | grep -q -- "--ip $net.2/24 --gw $net.1" &&
+        pass "tap: ... takes eth0's address over again" ||
+        fail "tap: left wiring: $(tr '\0' ' ' <"$ROOT/tap-again/uk-run.args" 2>&1)"
+    rt delete tap-again
+    expect_eq "inet $net.2/24" "$(ip -n "$NS" -4 -o addr show dev eth0 | grep -o 'inet [0-9./]*')" \
+        "tap: ... and its delete gives it back"
+
+    # io.uk.network=user keeps QEMU's user network in the same namespace, untouched.
+    bundle b-user 'annotations={"io.uk.network": "user"}' "linux.namespaces=$ns_json"
+    : >"$LOG"
+    create_shim user-net "$UK_WORK_DIR/b-user"
+    expect_eq 0 "$CREATE_STATUS" "io.uk.network=user: create"
+    [ ! -e "$ROOT/user-net/uk-run.args" ] && grep -q -- '-p 0.0.0.0:8080:8080 ' "$LOG" &&
+        pass "io.uk.network=user: uk run publishes the exposed port (-p), no tap" ||
+        fail "io.uk.network=user: $(grep -o '"msg":"created[^"]*' "$LOG")"
+    expect_eq "inet $net.2/24" "$(ip -n "$NS" -4 -o addr show dev eth0 | grep -o 'inet [0-9./]*')" \
+        "io.uk.network=user: eth0 keeps its address"
+    rt delete user-net
+    # $UK_RUNTIME_NETWORK sets the mode for bundles without the annotation (the annotation wins).
+    UK_RUNTIME_NETWORK=user create_shim env-user "$UK_WORK_DIR/b-tap"
+    UK_RUNTIME_NETWORK=tap create_shim env-tap-annotated-user "$UK_WORK_DIR/b-user"
+    [ ! -e "$ROOT/env-user/uk-run.args" ] && [ ! -e "$ROOT/env-tap-annotated-user/uk-run.args" ] &&
+        [ -n "$(ip -n "$NS" -4 -o addr show dev eth0)" ] &&
+        pass "UK_RUNTIME_NETWORK=user: the user network; an io.uk.network annotation wins over it" ||
+        fail "UK_RUNTIME_NETWORK: $(ls "$ROOT"/env-*/ 2>&1)"
+    rt delete env-user
+    rt delete env-tap-annotated-user
+    kill "$HTTP_PID" 2>/dev/null || true
+    HTTP_PID=
+    ip netns del "$NS"
+    ip link del "$VETH" 2>/dev/null || true
+fi
 
 # --- runc's bundles ---------------------------------------------------------------------------------
 

@@ -324,12 +324,21 @@ TEST_CASE("launch plan: CPU limits") {
     CHECK(mentions(errorOf([&] { cpu({{"cpus", "a"}}); }), "not a CPU list"));
 }
 
-TEST_CASE("launch plan: what the guest cannot honour is a warning") {
+TEST_CASE("launch plan: process.cwd becomes uk run --workdir") {
+    auto hasWorkdir = [](const LaunchPlan& p, const std::string& dir) {
+        const auto& a = p.ukRunArgs;
+        for (size_t i = 0; i + 1 < a.size(); ++i) {
+            if (a[i] == "--workdir" && a[i + 1] == dir) {
+                return true;
+            }
+        }
+        return false;
+    };
     LaunchPlan p = planLaunch(spec({{"process", {{"cwd", "/srv"}}}}), needs(), "/k", "/i", "c");
-    REQUIRE(p.warnings.size() == 1);
-    CHECK(mentions(p.warnings[0], "process.cwd"));
-    CHECK(
-        planLaunch(spec({{"process", {{"cwd", "/"}}}}), needs(), "/k", "/i", "c").warnings.empty());
+    CHECK(hasWorkdir(p, "/srv"));
+    CHECK(p.warnings.empty());
+    LaunchPlan root = planLaunch(spec({{"process", {{"cwd", "/"}}}}), needs(), "/k", "/i", "c");
+    CHECK_FALSE(hasWorkdir(root, "/"));
 }
 
 TEST_CASE("state: the marker round-trips; runc's state JSON") {

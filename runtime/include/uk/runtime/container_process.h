@@ -26,6 +26,10 @@ struct ContainerProcessSpec {
     // uk run's TMPDIR: its control FIFO lives there, and a uk run killed with SIGKILL cannot
     // remove it, so it goes with the container's state directory. Empty: inherited.
     std::filesystem::path tmpDir;
+    // When this file exists once `start` released the process, its words (separated by NUL
+    // bytes) replace argv: create decides the network (tap or user) after the hooks have run,
+    // which is after the process was forked.
+    std::filesystem::path argvFile;
 };
 
 // Forks the container process and returns its pid once it waits on the FIFO (namespace

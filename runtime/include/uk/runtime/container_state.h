@@ -14,6 +14,7 @@
 #include <vector>
 
 #include <uk/runtime/bundle_spec.h>
+#include <uk/runtime/tap_network.h>
 
 namespace uk::runtime {
 
@@ -36,6 +37,11 @@ struct ContainerState {
     std::vector<std::pair<std::string, std::string>> annotations;
     std::vector<Hook> poststart; // kept from config.json: the bundle may be gone by then
     std::vector<Hook> poststop;
+    // The tap create wired in the container's network namespace (nullopt: the user network),
+    // and that namespace's path when it outlives the container (linux.namespaces gave one:
+    // a pod's, another container's), where delete gives the interface its addresses back.
+    std::optional<TapWiring> tap;
+    std::filesystem::path tapNamespace;
 };
 
 class StateDirectory {
@@ -49,6 +55,9 @@ public:
     std::filesystem::path execFifo() const { return dir_ / "exec.fifo"; }
     // uk run's temporary files (TMPDIR), removed with the rest by delete.
     std::filesystem::path tmpDir() const { return dir_ / "tmp"; }
+    // uk run's command line as create settled it after the hooks (the tap network), words
+    // separated by NUL bytes: the container process execs it.
+    std::filesystem::path runArgs() const { return dir_ / "uk-run.args"; }
 
     // ROOT/ID exists: a container of uk's or runc's has this ID.
     bool exists() const;
