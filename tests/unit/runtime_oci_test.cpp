@@ -20,6 +20,7 @@
 #include <uk/runtime/launch_plan.h>
 #include <uk/runtime/runtime_log.h>
 #include <uk/runtime/runtime_options.h>
+#include <uk/runtime/tap_network.h>
 #include <uk/support/fs.h>
 
 using namespace uk::runtime;
@@ -479,4 +480,79 @@ TEST_CASE("launch plan: mounts the guest cannot see") {
           "which the guest cannot see");
     CHECK(mentions(specError({{"mounts", {{{"type", "bind"}}}}}),
                    "mounts[0].destination: is missing"));
+}
+
+TEST_CASE("tap network: the mode from the annotation, else the environment") {
+    ::unsetenv(kNetworkEnvironment);
+    CHECK(networkModeFor(spec(), "c") == NetworkMode::Auto);
+    CHECK(networkModeFor(spec({{"annotations", {{kNetworkAnnotation, "tap"}}}}), "c") ==
+          NetworkMode::Tap);
+    ::setenv(kNetworkEnvironment, "user", 1);
+    CHECK(networkModeFor(spec(), "c") == NetworkMode::User);
+    CHECK(networkModeFor(spec({{"annotations", {{kNetworkAnnotation, "auto"}}}}), "c") ==
+          NetworkMode::Auto); // the annotation wins
+    ::unsetenv(kNetworkEnvironment);
+    CHECK(
+        mentions(errorOf([&] {
+                     networkModeFor(spec({{"annotations", {{kNetworkAnnotation, "bridge"}}}}), "c");
+                 }),
+                 "bridge"));
+}
+
+TEST_CASE("tap network: name servers for the guest") {
+    std::vector<std::string> notes;
+    CHECK(guestNameServers("nameserver 10.0.0.2\nnameserver 1.1.1.1\n", {}, notes) ==
+          std::vector<std::string>{"10.0.0.2", "1.1.1.1"});
+    CHECK(notes.empty());
+    // Docker's embedded DNS lives on the namespace's loopback: the host's servers instead.
+    notes.clear();
+    CHECK(guestNameServers("nameserver 127.0.0.11\noptions ndots:0\n",
+                           {"# none\n", "nameserver 192.0.2.53\nnameserver ::1\n"},
+                           notes) == std::vector<std::string>{"192.0.2.53"});
+    CHECK_FALSE(notes.empty());
+    // At most three, IPv4 only.
+    notes.clear();
+    CHECK(guestNameServers("nameserver 1.0.0.1\nnameserver fe80::1\nnameserver 1.0.0.2\n"
+                           "nameserver 1.0.0.3\nnameserver 1.0.0.4\n",
+                           {}, notes)
+              .size() == 3);
+}
+
+TEST_CASE("tap network: uk run's words with the tap instead of published ports") {
+    TapWiring w;
+    w.interface = "eth0";
+    w.mac = "02:42:ac:12:00:02";
+    w.addresses.push_back(InterfaceAddress{0xac120002, 16, std::nullopt});
+    w.gateway = 0xac120001;
+    std::vector<std::string> user = {"--initrd",
+                                     "/a/x.cpio",
+                                     "-p",
+                                     "0.0.0.0:80:80",
+                                     "-p",
+                                     "0.0.0.0:53:53/udp",
+                                     "--entrypoint",
+                                     "/bin/sh",
+                                     "/r/.uk/kernel",
+                                     "--",
+                                     "-p"};
+    std::vector<std::string> got = tapRunArgs(user, w, {"10.0.0.2"});
+    std::vector<std::string> want = {"--initrd",
+                                     "/a/x.cpio",
+                                     "--net",
+                                     "tap:uk-tap0",
+                                     "--mac",
+                                     "02:42:ac:12:00:02",
+                                     "--ip",
+                                     "172.18.0.2/16",
+                                     "--gw",
+                                     "172.18.0.1",
+                                     "--dns",
+                                     "10.0.0.2",
+                                     "--entrypoint",
+                                     "/bin/sh",
+                                     "/r/.uk/kernel",
+                                     "--",
+                                     "-p"};
+    CHECK(got == want);
+    CHECK(formatInterfaceAddress(w.addresses[0]) == "172.18.0.2/16");
 }
