@@ -1,21 +1,26 @@
 #!/usr/bin/env bash
 # Networking, host side: `uk run` gives the guest a virtio-net device on QEMU's user-mode
 # network by default (--net none: no NIC; --net tap:IFNAME: a host tap), which the library OS
-# finds (virtio-mmio, announced on the kernel command line), negotiates with (virtio 1.x) and
-# sets up, logging its MAC address and link state; -p publishes host ports (hostfwd), checked
-# before booting; --ip/--gw/--dns/--hostname reach the guest as uk.* words.
+# finds when a program's first Internet socket starts the stack (virtio-mmio, announced on the
+# kernel command line; virtio-pci on q35), negotiates with (virtio 1.x) and sets up, logging
+# its MAC address and link state; -p publishes host ports (hostfwd), checked before booting;
+# --ip/--gw/--dns/--hostname reach the guest as uk.* words.
 source "$(dirname "$0")/lib.sh"
 img="$IMAGES/hello-c.img"
+inet="$IMAGES/inet.img" # opens sockets: its selftest starts the stack
 nic_line='virtio-net: 52:54:00:12:34:56 on virtio-mmio at 0x[0-9a-f]+ irq [0-9]+, 256-entry queues, link up'
 
-boot --net user -v "$img"
-expect_status 0 "hello with a virtio-net device"
-expect_out '^Hello from uk!$' "hello with a virtio-net device: its output"
+boot --net user -v "$inet" -- selftest
+expect_status 0 "sockets with a virtio-net device"
 expect_out "$nic_line" "the guest finds the NIC, its MAC and that the link is up"
+
+boot -v "$inet" -- selftest
+expect_status 0 "sockets on the default network"
+expect_out "$nic_line" "the user network is the default"
 
 boot -v "$img"
 expect_status 0 "hello on the default network"
-expect_out "$nic_line" "the user network is the default"
+expect_no_out 'virtio-net' "a program without sockets never starts the NIC"
 expect_no_out 'unknown option' "the guest knows the network options uk run passes"
 
 boot "$img"
@@ -27,11 +32,11 @@ else
     show
 fi
 
-boot --net none -v "$img"
-expect_status 0 "hello with --net none"
+boot --net none -v "$inet" -- selftest
+expect_status 0 "sockets with --net none (loopback)"
 expect_no_out 'virtio-net' "no NIC with --net none"
 
-boot -v --mac 02:AA:bb:cc:dd:ee "$img"
+boot -v --mac 02:AA:bb:cc:dd:ee "$inet" -- selftest
 expect_out 'virtio-net: 02:aa:bb:cc:dd:ee on ' "--mac sets the guest's MAC address"
 boot --mac 01:00:00:00:00:01 "$img"
 expect_status 125 "--mac refuses a multicast address"
@@ -42,10 +47,15 @@ expect_status 125 "--net bogus is refused"
 expect_err "^uk run: --net: expected none, user or tap:IFNAME, got 'bogus'$" \
     "--net bogus: the message says what is accepted"
 
-# q35 and pc get a virtio-net-pci device (modern only, no option ROM), which QEMU accepts.
+# q35 and pc get a virtio-net-pci device (modern only, no option ROM), which QEMU accepts
+# and the guest drives (MSI-X).
 boot --machine q35 "$img"
 expect_status 0 "hello on q35 with the default network"
 expect_out '^Hello from uk!$' "hello on q35 with a virtio-net-pci device: its output"
+boot --machine q35 -v "$inet" -- selftest
+expect_out 'virtio-net: 52:54:00:12:34:56 on virtio-pci at [0-9a-f]{2}:[0-9a-f]{2}\.[0-7] .*link up' \
+    "q35: the guest finds the PCI NIC"
+expect_out '^all checks passed$' "q35: the socket checks pass"
 
 # -p: a free host port is forwarded (QEMU accepts the rule); a taken one fails before booting.
 port=$(free_port)
@@ -134,8 +144,8 @@ fi
 tap="uktest$$"
 tap=${tap:0:15}
 if [ "$(id -u)" -eq 0 ] && ip tuntap add dev "$tap" mode tap 2>/dev/null; then
-    boot --net "tap:$tap" -v "$img"
-    expect_status 0 "hello on a tap"
+    boot --net "tap:$tap" --ip 192.168.232.2/24 -v "$inet" -- selftest
+    expect_status 0 "sockets on a tap"
     expect_out "$nic_line" "the guest finds the NIC on a tap"
     # A tap serves one VM: while QEMU holds it, uk run says so before booting.
     qemu-system-x86_64 -nodefaults -no-user-config -display none -machine microvm -S \

@@ -11,9 +11,6 @@
 #include "../app/process.h"
 #include "../mm/address_space.h"
 #include "../net/config.h"
-#include "../net/netdev.h"
-#include "../net/virtio_mmio.h"
-#include "../net/virtio_pci.h"
 #include "../random/entropy.h"
 #include "../syscalls/dispatch.h"
 #include "../time/clock.h"
@@ -38,10 +35,10 @@ constexpr uint64_t kIstStackSize = 16 * 1024;
 
 void checkOptions(const uk::CommandLine& cl) {
     static const char* const kKnown[] = {
-        uk::image::kOptVerbose, uk::image::kOptStrace,     uk::image::kOptStdin,
-        uk::image::kOptTime,    uk::image::kOptSeed,       uk::image::kOptEnv,
-        uk::image::kOptTscHz,   uk::image::kOptEntrypoint, uk::image::kOptUser,
-        uk::image::kOptIp,      uk::image::kOptGateway,    uk::image::kOptDns,
+        uk::image::kOptVerbose,  uk::image::kOptStrace,     uk::image::kOptStdin,
+        uk::image::kOptTime,     uk::image::kOptSeed,       uk::image::kOptEnv,
+        uk::image::kOptTscHz,    uk::image::kOptEntrypoint, uk::image::kOptUser,
+        uk::image::kOptIp,       uk::image::kOptGateway,    uk::image::kOptDns,
         uk::image::kOptHostname, uk::image::kOptWorkdir};
     for (size_t i = 0; i < cl.optionCount(); ++i) {
         const char* o = cl.option(i);
@@ -150,15 +147,6 @@ extern "C" [[noreturn]] void uk_boot_main(uint64_t startInfoPhys) {
     tty::init(escaped);
 
     log::info("random: seeded from %s", random::seedAtBoot(g_cmdline));
-    {
-        const char* words[CommandLine::kMaxWords];
-        size_t n = 0;
-        for (size_t i = 0; i < g_cmdline.platformCount() && n < CommandLine::kMaxWords; ++i) {
-            words[n++] = g_cmdline.platform(i);
-        }
-        net::probeVirtioMmio(words, n);
-        net::probeVirtioPci();
-    }
     sys::initDispatch(g_cmdline.has(image::kOptStrace));
     vfs::mountRootFs(g_boot);
     {
@@ -166,11 +154,12 @@ extern "C" [[noreturn]] void uk_boot_main(uint64_t startInfoPhys) {
             log::notice("ignoring %s: not a valid value", option);
         });
         net::setBootConfig(nc);
-        // With a network card, /etc/resolv.conf and /etc/hosts describe its network, as a
-        // container runtime's do; without one, a tree lacking /etc/hosts still gets
-        // localhost, which libc resolvers look up there.
+        // When uk run described a network, /etc/resolv.conf and /etc/hosts say so, as a
+        // container runtime's do; otherwise a tree lacking /etc/hosts still gets localhost,
+        // which libc resolvers look up there. (Network cards are found only when the first
+        // Internet socket starts the stack: net/stack.h.)
         vfs::Attr attr;
-        if (net::netDevice(0) != nullptr ||
+        if (nc.described() ||
             vfs::statAt(vfs::current(), vfs::kAtFdCwd, "/etc/hosts", 0, &attr) == -ENOENT) {
             if (long r = net::writeResolverFiles(vfs::current(), nc); r < 0) {
                 log::notice("cannot write /etc/hosts and /etc/resolv.conf (error %ld)", -r);

@@ -141,6 +141,21 @@ Config parseConfig(const CommandLine& cmdline, void (*complain)(const char*)) {
             complain(o);
         }
     }
+    for (size_t i = 0; i < cmdline.platformCount(); ++i) {
+        const char* w = cmdline.platform(i);
+        const char* v = optionValue(w, "virtio_mmio.device");
+        if (v == nullptr) {
+            continue;
+        }
+        if (c.mmioCount == Config::kMaxMmioDevices ||
+            !parseVirtioMmioSpec(v, &c.mmio[c.mmioCount])) {
+            if (complain != nullptr) {
+                complain(w);
+            }
+            continue;
+        }
+        ++c.mmioCount;
+    }
     return c;
 }
 

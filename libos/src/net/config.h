@@ -7,6 +7,8 @@
 #include <stddef.h>
 #include <stdint.h>
 
+#include "virtio_mmio.h"
+
 namespace uk {
 class CommandLine;
 }
@@ -18,6 +20,7 @@ namespace uk::net {
 
 struct Config {
     static constexpr size_t kMaxDns = 3;
+    static constexpr size_t kMaxMmioDevices = 8;
     // Addresses in host byte order; 0 = not set.
     uint32_t ip = 0;
     uint32_t prefix = 0; // with ip
@@ -25,8 +28,14 @@ struct Config {
     uint32_t dns[kMaxDns] = {};
     size_t dnsCount = 0;
     char hostname[65] = {}; // at most 64 bytes, as Linux (HOST_NAME_MAX)
+    // The virtio-mmio devices QEMU's microvm announced (virtio_mmio.device= words), probed
+    // when the stack starts.
+    VirtioMmioSpec mmio[kMaxMmioDevices] = {};
+    size_t mmioCount = 0;
 
     bool useDhcp() const { return ip == 0; }
+    // Whether uk run described a network (an address, name servers or a host name).
+    bool described() const { return ip != 0 || dnsCount > 0 || hostname[0] != 0; }
     uint32_t netmask() const { return prefix == 0 ? 0 : ~0u << (32 - prefix); }
 };
 
@@ -35,8 +44,8 @@ bool parseIpv4(const char* text, uint32_t* out);
 // "10.0.2.15/24" (prefix 1-32, default 24 when absent).
 bool parseIpv4Prefix(const char* text, uint32_t* ip, uint32_t* prefix);
 
-// Reads the uk.ip/uk.gw/uk.dns/uk.hostname options; a value that does not parse is logged
-// through `complain` (the option word) and ignored.
+// Reads the uk.ip/uk.gw/uk.dns/uk.hostname options and the monitor's virtio_mmio.device=
+// words; a value that does not parse is logged through `complain` (the word) and ignored.
 Config parseConfig(const CommandLine& cmdline, void (*complain)(const char* option));
 
 // The configuration boot read (for the stack, which starts later).

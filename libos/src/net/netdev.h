@@ -1,7 +1,8 @@
-// A network interface card as the TCP/IP stack sees it: Ethernet frames in and out. Drivers
-// (virtio-net over MMIO or PCI) register their devices at boot; the stack (net/stack.h)
-// takes the first one when a program makes its first Internet socket, so images that never
-// use the network link neither the stack nor its buffers' worth of work.
+// A network interface card as the TCP/IP stack sees it: Ethernet frames in and out. The stack
+// (net/stack.h) has the drivers (virtio-net over MMIO or PCI) probe and register their
+// devices when a program makes its first Internet socket, and takes the first one, so images
+// that never use the network link neither the stack nor the drivers, and no boot waits for a
+// card nobody uses.
 //
 // Everything runs with interrupts off on one CPU (see sched/wait_queue.h): the receive
 // callback runs in the device's interrupt handler, transmit() in whatever called the stack.
@@ -46,7 +47,7 @@ protected:
     ~NetDevice() = default;
 };
 
-// Drivers call this at boot; devices stay for the whole run.
+// Drivers call this when they find a device; devices stay for the whole run.
 void registerNetDevice(NetDevice* device);
 // The index-th registered device, or nullptr.
 NetDevice* netDevice(size_t index);

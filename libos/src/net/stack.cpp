@@ -24,6 +24,8 @@
 #include "config.h"
 #include "inet_socket.h"
 #include "netdev.h"
+#include "virtio_mmio.h"
+#include "virtio_pci.h"
 
 extern "C" {
 
@@ -185,13 +187,17 @@ void startStack() {
     g_timer.fire = onTimer;
     setStackTimerHook(rearm);
     app::addExitHook(deliverBeforeExit);
+    // The network cards: only now, so a program without sockets neither links the drivers
+    // nor waits for them at boot.
+    const Config& c = bootConfig();
+    probeVirtioMmio(c.mmio, c.mmioCount);
+    probeVirtioPci();
     g_device = netDevice(0);
     if (g_device == nullptr) {
         log::info("net: no network device; loopback only");
         stackWorkDone();
         return;
     }
-    const Config& c = bootConfig();
     ip4_addr_t ip, mask, gw;
     ip4_addr_set_u32(&ip, lwip_htonl(c.ip));
     ip4_addr_set_u32(&mask, lwip_htonl(c.netmask()));

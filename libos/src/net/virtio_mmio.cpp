@@ -137,22 +137,9 @@ private:
 
 } // namespace
 
-void probeVirtioMmio(const char* const* words, size_t count) {
-    constexpr char kPrefix[] = "virtio_mmio.device=";
+void probeVirtioMmio(const VirtioMmioSpec* specs, size_t count) {
     for (size_t i = 0; i < count; ++i) {
-        const char* w = words[i];
-        size_t k = 0;
-        while (kPrefix[k] != 0 && w[k] == kPrefix[k]) {
-            ++k;
-        }
-        if (kPrefix[k] != 0) {
-            continue;
-        }
-        VirtioMmioSpec spec;
-        if (!parseVirtioMmioSpec(w + k, &spec)) {
-            log::notice("ignoring %s: not SIZE@BASE:IRQ", w);
-            continue;
-        }
+        const VirtioMmioSpec& spec = specs[i];
         const uint64_t va = memory::mapDevice(spec.base, spec.size);
         Mmio m(va);
         if (m.read(kMagic) != kMagicValue) {

@@ -18,8 +18,8 @@ struct VirtioMmioSpec {
 // K or M). False when it does not parse.
 bool parseVirtioMmioSpec(const char* value, VirtioMmioSpec* out);
 
-// Probes every virtio_mmio.device word of the command line (`words`, `count`) and starts
-// the devices uk has drivers for (virtio-net); logs what it found.
-void probeVirtioMmio(const char* const* words, size_t count);
+// Probes the devices the command line announced (net/config.h collects them at boot) and
+// starts those uk has drivers for (virtio-net); logs what it found.
+void probeVirtioMmio(const VirtioMmioSpec* specs, size_t count);
 
 } // namespace uk::net
