@@ -23,9 +23,10 @@ using vfs::WaitResult;
 namespace {
 
 constexpr uint64_t kForever = vfs::kNoTimeout;
-constexpr int kMsgMore = 0x8000;       // MSG_MORE
-constexpr size_t kDefaultBuf = 212992; // net.core.rmem_default / wmem_default
-constexpr size_t kMaxBuf = 212992;     // net.core.rmem_max / wmem_max
+constexpr int kMsgMore = 0x8000;            // MSG_MORE
+constexpr int kDefaultTtl = IP_DEFAULT_TTL; // net.ipv4.ip_default_ttl (64), lwIP's too
+constexpr size_t kDefaultBuf = 212992;      // net.core.rmem_default / wmem_default
+constexpr size_t kMaxBuf = 212992;          // net.core.rmem_max / wmem_max
 // IPPROTO_IP, IPPROTO_TCP and IPPROTO_IPV6 options programs set (x86_64 numbers).
 constexpr int kIpTos = 1, kIpTtl = 2, kIpRecverr = 11, kIpMtuDiscover = 10, kIpFreebind = 15,
               kIpBindAddressNoPort = 24;
@@ -371,14 +372,11 @@ long InetSocket::getOption(int level, int option, void* val, size_t* len) {
         }
     }
     if (level == kIpprotoIp) {
-        if (family_ != kAfInet && option != kIpTos && option != kIpTtl) {
-            return -ENOPROTOOPT;
-        }
         switch (option) {
         case kIpTos:
             return putInt(tos_);
         case kIpTtl:
-            return putInt(ipPcb() != nullptr ? ipPcb()->ttl : 64);
+            return putInt(ipPcb() != nullptr ? ipPcb()->ttl : kDefaultTtl);
         default:
             return -ENOPROTOOPT;
         }
@@ -391,7 +389,7 @@ long InetSocket::getOption(int level, int option, void* val, size_t* len) {
         case kIpv6V6only:
             return putInt(v6only_ ? 1 : 0);
         case kIpv6Unicasthops:
-            return putInt(ipPcb() != nullptr ? ipPcb()->ttl : 64);
+            return putInt(ipPcb() != nullptr ? ipPcb()->ttl : kDefaultTtl);
         default:
             return -ENOPROTOOPT;
         }
@@ -499,7 +497,7 @@ long InetSocket::setOption(int level, int option, const void* val, size_t len) {
                 return -EINVAL;
             }
             if (pcb != nullptr) {
-                pcb->ttl = static_cast<u8_t>(v == -1 ? 64 : v);
+                pcb->ttl = static_cast<u8_t>(v == -1 ? kDefaultTtl : v);
             }
             return 0;
         case kIpRecverr:
@@ -1618,20 +1616,12 @@ long UdpSocket::recvMsg(SocketMessage& m) {
     Datagram* d = head_;
     size_t size = d->p->tot_len;
     size_t n = size < m.total ? size : m.total;
-    {
-        IovWalker out(m.iov, m.iovCount);
-        for (pbuf* q = d->p; q != nullptr && n > 0;) {
-            size_t done = 0;
-            size_t left = n;
-            for (; q != nullptr && left > 0; q = q->next) {
-                size_t k = q->len < left ? q->len : left;
-                out.copyOut(q->payload, k);
-                left -= k;
-                done += k;
-            }
-            (void)done;
-            break;
-        }
+    IovWalker out(m.iov, m.iovCount);
+    size_t left = n;
+    for (pbuf* q = d->p; q != nullptr && left > 0; q = q->next) {
+        size_t k = q->len < left ? q->len : left;
+        out.copyOut(q->payload, k);
+        left -= k;
     }
     formatAddress(&d->from, d->port, m.name, &m.nameLen);
     if (size > m.total) {

@@ -34,11 +34,6 @@ inline uint8_t inb(uint16_t port) {
 inline void outb(uint16_t port, uint8_t v) {
     asm volatile("outb %0, %1" : : "a"(v), "Nd"(port));
 }
-inline uint16_t inw(uint16_t port) {
-    uint16_t v;
-    asm volatile("inw %1, %0" : "=a"(v) : "Nd"(port));
-    return v;
-}
 inline void outw(uint16_t port, uint16_t v) {
     asm volatile("outw %0, %1" : : "a"(v), "Nd"(port));
 }
