@@ -38,15 +38,6 @@ unset DOCKER_HOST
 
 # --- helpers ----------------------------------------------------------------------------------
 
-# expect_eq WANT GOT WHAT
-expect_eq() {
-    if [ "$1" = "$2" ]; then
-        pass "$3"
-    else
-        fail "$3: expected '$1', got '$2'"
-    fi
-}
-
 # convert ARGS...: `uk convert` with a hard timeout. Sets OUT, ERR, STATUS (as boot does).
 convert() {
     set +e

@@ -48,14 +48,6 @@ try() {
     set -e
 }
 
-expect_eq() {
-    if [ "$1" = "$2" ]; then
-        pass "$3"
-    else
-        fail "$3: expected '$1', got '$2'"
-    fi
-}
-
 # fetch_page PORT: the published httpd's page, polling for up to a minute while it boots.
 fetch_page() {
     local body=

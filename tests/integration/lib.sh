@@ -115,6 +115,15 @@ expect_count() {
     fi
 }
 
+# expect_eq EXPECTED ACTUAL WHAT: two strings are equal.
+expect_eq() {
+    if [ "$1" = "$2" ]; then
+        pass "$3"
+    else
+        fail "$3: expected '$1', got '$2'"
+    fi
+}
+
 # The application's lines: stdout without the library OS's "[uk] " messages.
 app_out() { printf '%s\n' "$OUT" | grep -v '^\[uk\] ' || true; }
 

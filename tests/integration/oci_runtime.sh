@@ -62,14 +62,6 @@ cleanup() {
 }
 trap cleanup EXIT
 
-expect_eq() {
-    if [ "$1" = "$2" ]; then
-        pass "$3"
-    else
-        fail "$3: expected '$1', got '$2'"
-    fi
-}
-
 # --- the image and the bundles ------------------------------------------------------------------
 
 python3 "$HERE/busybox_image.py" bb.tar example/bb:latest --cmd sh --expose 8080/tcp \
