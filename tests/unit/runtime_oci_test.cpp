@@ -5,6 +5,7 @@
 #include "error_capture.h"
 
 #include <signal.h>
+#include <sys/wait.h>
 #include <unistd.h>
 
 #include <filesystem>
@@ -411,9 +412,28 @@ TEST_CASE("state: the directory, statuses from the process") {
     CHECK_FALSE(dir.exists());
     CHECK(mentions(errorOf([&] { StateDirectory(temp.path(), "../x"); }), "invalid container ID"));
 
-    // Our own session holds at least this process.
-    auto mine = sessionProcesses(::getsid(0));
-    CHECK(std::find(mine.begin(), mine.end(), ::getpid()) != mine.end());
+    // A child that starts its own session is found in it. (The test's own session
+    // will not do: under a PID namespace its leader may be outside, and getsid says 0.)
+    int ready[2];
+    REQUIRE(::pipe(ready) == 0);
+    pid_t child = ::fork();
+    REQUIRE(child >= 0);
+    if (child == 0) {
+        ::setsid();
+        char c = 1;
+        (void)!::write(ready[1], &c, 1);
+        ::pause();
+        ::_exit(0);
+    }
+    char c = 0;
+    REQUIRE(::read(ready[0], &c, 1) == 1);
+    auto session = sessionProcesses(child);
+    ::kill(child, SIGKILL);
+    ::waitpid(child, nullptr, 0);
+    ::close(ready[0]);
+    ::close(ready[1]);
+    CHECK(session == std::vector<pid_t>{child});
+    CHECK(sessionProcesses(0).empty());
     CHECK(rfc3339Now().size() == std::string("2024-05-01T12:00:00.000000001Z").size());
 }
 
