@@ -43,6 +43,12 @@ std::string StdinEncoder::signal(int sig) {
                        static_cast<char>(image::kStdinSignal), static_cast<char>(sig)};
 }
 
+std::string_view StdinEncoder::start() {
+    static const char kStart[] = {static_cast<char>(image::kStdinEscape),
+                                  static_cast<char>(image::kStdinStart)};
+    return std::string_view(kStart, 2);
+}
+
 std::optional<BacktraceFrame> parseBacktraceLine(std::string_view line) {
     if (!line.empty() && line.back() == '\r') {
         line.remove_suffix(1);

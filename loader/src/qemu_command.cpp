@@ -101,6 +101,9 @@ std::string QemuCommandBuilder::kernelCommandLine() const {
     if (!options_.workdir.empty()) {
         words.push_back(std::string(image::kOptWorkdir) + "=" + options_.workdir);
     }
+    if (!options_.startGate.empty() && controlFile_) {
+        words.push_back(image::kOptStartGate);
+    }
     for (const auto& e : options_.env) {
         words.push_back(std::string(image::kOptEnv) + "=" + e);
     }

@@ -2,6 +2,7 @@
 #include <uk/loader/commands.h>
 
 #include <fcntl.h>
+#include <sys/stat.h>
 #include <unistd.h>
 
 #include <algorithm>
@@ -149,6 +150,21 @@ void checkHostResources(const RunOptions& options) {
     checkPublishedPorts(options.publish);
 }
 
+// The --start-gate FIFO, opened for reading and writing: opening never waits for a writer,
+// and the FIFO never reports end of file while uk run holds it.
+int openStartGate(const std::filesystem::path& path) {
+    int fd = ::open(path.c_str(), O_RDWR | O_NONBLOCK | O_CLOEXEC);
+    if (fd < 0) {
+        throwErrno("--start-gate: cannot open " + path.string());
+    }
+    struct stat st;
+    if (::fstat(fd, &st) != 0 || !S_ISFIFO(st.st_mode)) {
+        ::close(fd);
+        throw Error("--start-gate: " + path.string() + " is not a FIFO (make one with mkfifo)");
+    }
+    return fd;
+}
+
 // Boots the checked image and relays until the VM has ended; returns uk run's status.
 int boot(const RunOptions& options, const std::filesystem::path& qemu) {
     HostFactsStore hostFacts;
@@ -158,6 +174,17 @@ int boot(const RunOptions& options, const std::filesystem::path& qemu) {
     session.controlFile = temp.path() / "control";
     session.timeoutText = options.timeoutText;
     session.annotate = backtraceAnnotator(std::filesystem::absolute(options.image));
+    struct Gate {
+        int fd = -1;
+        ~Gate() {
+            if (fd >= 0) {
+                ::close(fd);
+            }
+        }
+    } gate;
+    if (!options.startGate.empty()) {
+        gate.fd = session.startGateFd = openStartGate(options.startGate);
+    }
     auto started = std::chrono::steady_clock::now();
     std::fflush(stdout); // nothing of ours may overtake the guest's output
 
@@ -188,6 +215,7 @@ int boot(const RunOptions& options, const std::filesystem::path& qemu) {
             accel = Accel::Tcg;
             session.replayInput = std::move(outcome.inputBeforeOutput);
             session.replayInputEnded = outcome.inputEndedBeforeOutput;
+            session.startGateOpened = outcome.startGateOpened;
             continue;
         }
         if (accel == Accel::Kvm && !outcome.guestSpoke && !outcome.timedOut &&

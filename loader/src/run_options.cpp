@@ -175,7 +175,8 @@ std::string checkedMac(const std::string& mac) {
     }
     if (!ok) {
         throw UsageError("--mac: expected six hex pairs separated by ':' (52:54:00:12:34:56), "
-                         "got " + inQuotes(mac));
+                         "got " +
+                         inQuotes(mac));
     }
     std::string lower = mac;
     for (char& c : lower) {
@@ -183,7 +184,8 @@ std::string checkedMac(const std::string& mac) {
     }
     int first = std::stoi(lower.substr(0, 2), nullptr, 16);
     if (first & 1) {
-        throw UsageError("--mac: " + inQuotes(mac) + " is a multicast address; a NIC needs a "
+        throw UsageError("--mac: " + inQuotes(mac) +
+                         " is a multicast address; a NIC needs a "
                          "unicast one (the first byte even)");
     }
     return lower;
@@ -734,6 +736,11 @@ RunOptions parseRunOptions(const std::vector<std::string>& args) {
                 throw UsageError("--workdir: expected an absolute path in the guest, got " +
                                  inQuotes(o.workdir));
             }
+        } else if (is(w, "--start-gate")) {
+            o.startGate = valueOf(w, "--start-gate");
+            if (o.startGate.empty()) {
+                throw UsageError("--start-gate: expected the path of a FIFO");
+            }
         } else if (is(w, "--mac")) {
             o.mac = checkedMac(valueOf(w, "--mac"));
         } else if (w == "-u" || is(w, "--user")) {
@@ -763,6 +770,10 @@ RunOptions parseRunOptions(const std::vector<std::string>& args) {
     if (!o.name.empty() && !o.detach) {
         throw UsageError("--name names a detached instance: add -d (uk run -d --name " + o.name +
                          " IMAGE)");
+    }
+    if (!o.startGate.empty() && (o.detach || o.printCommand)) {
+        throw UsageError(std::string("--start-gate and ") + (o.detach ? "-d" : "--print-cmd") +
+                         ": the start gate is for a uk run in the foreground");
     }
     if (o.detach && o.printCommand) {
         throw UsageError("-d and --print-cmd: --print-cmd only prints a command, there is "
@@ -835,6 +846,11 @@ options:
   --name NAME        the detached instance's name: letters, digits, '_', '.', '-' (default:
                      a generated adjective_noun); unique in the state directory
   --rm               remove the detached instance's state when it ends
+  --start-gate FIFO  boot the guest up to the application's entry (root file system
+                     unpacked, program loaded), then wait until a byte is written to the
+                     FIFO before entering it, as a container's create and start split
+                     its launch (uk-runtime uses this); a stop signal before then ends the
+                     run with 128 + the signal
   -v, --verbose      the library OS logs its boot steps on the console
   --strace           the library OS prints every system call the application makes
   --qemu PATH        the QEMU binary (default: qemu-system-x86_64 from PATH)

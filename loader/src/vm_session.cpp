@@ -72,6 +72,11 @@ public:
           VmOutcome& outcome)
         : s_(s), qemu_(qemu), controlFd_(controlFd), signals_(signals), outcome_(outcome),
           console_(s.annotate), diagnostics_(outcome.qemuName) {
+        gateOpen_ = s_.startGateFd < 0 || s_.startGateOpened;
+        outcome_.startGateOpened = s_.startGateOpened;
+        if (s_.startGateOpened) {
+            toGuest_.append(StdinEncoder::start());
+        }
         StdinEncoder::encode(s_.replayInput, toGuest_);
         outcome_.inputBeforeOutput = s_.replayInput;
         outcome_.inputReplayable = s_.keepInputForRetry;
@@ -108,7 +113,7 @@ public:
     }
 
 private:
-    enum class Slot { Signals, Output, Errors, Control, UserInput, GuestInput };
+    enum class Slot { Signals, Output, Errors, Control, StartGate, UserInput, GuestInput };
 
     nfds_t watchDescriptors() {
         count_ = 0;
@@ -126,8 +131,12 @@ private:
         if (controlOpen_) {
             watch(Slot::Control, controlFd_, POLLIN);
         }
+        if (!gateOpen_) {
+            watch(Slot::StartGate, s_.startGateFd, POLLIN);
+        }
         // Read more input only once QEMU took the last: backpressure instead of buffering.
-        if (inputAllowed_ && userInputOpen_ && guestInputOpen_ && toGuest_.empty()) {
+        // The application's input waits for its start.
+        if (gateOpen_ && inputAllowed_ && userInputOpen_ && guestInputOpen_ && toGuest_.empty()) {
             watch(Slot::UserInput, s_.inputFd, POLLIN);
         }
         if (inputAllowed_ && guestInputOpen_ && !toGuest_.empty()) {
@@ -203,6 +212,9 @@ private:
         case Slot::Control:
             controlOpen_ = readControl();
             break;
+        case Slot::StartGate:
+            readStartGate();
+            break;
         case Slot::UserInput:
             readUserInput();
             break;
@@ -262,6 +274,17 @@ private:
             inputAllowed_ = true;
         }
         return true;
+    }
+
+    // A byte in the gate's FIFO is the start: the guest, waiting at its start gate (or still
+    // booting towards it), is told so ahead of any input. What else the FIFO holds is dropped.
+    void readStartGate() {
+        ssize_t got = ::read(s_.startGateFd, buf_, sizeof buf_);
+        if (got > 0) {
+            gateOpen_ = true;
+            outcome_.startGateOpened = true;
+            toGuest_.append(StdinEncoder::start());
+        }
     }
 
     void readUserInput() {
@@ -368,13 +391,14 @@ private:
     bool userOutputBroken_ = false; // uk run's stdout reader went away
     bool controlOpen_ = true;       // the control FIFO
     bool inputAllowed_ = false;     // the guest can take input ("stdin-ready")
+    bool gateOpen_ = true;          // no start gate, or its byte arrived
     std::string toGuest_;           // framed input not yet taken by QEMU
     Clock::time_point start_, deadline_, lastConsoleOutput_;
     std::optional<Clock::time_point> killDeadline_;
     bool killed_ = false; // SIGKILL sent
 
-    pollfd fds_[6] = {};
-    Slot slots_[6] = {};
+    pollfd fds_[7] = {};
+    Slot slots_[7] = {};
     nfds_t count_ = 0;
     char buf_[kChunk];
 };

@@ -76,8 +76,9 @@ void sendConsole(int report, const std::filesystem::path& socketPath, int master
 
 // The child's side, from fork to exec. uk-runtime is single-threaded, so the child may
 // allocate; it reports failures on `report` and exits, or writes kReady, closes `report`
-// and waits on the FIFO.
-[[noreturn]] void runChild(const ContainerProcessSpec& spec, int report, std::vector<char*>& argv) {
+// and waits for create's byte on `boot`.
+[[noreturn]] void runChild(const ContainerProcessSpec& spec, int report, int boot,
+                           std::vector<char*>& argv) {
     // The signals the shim and uk-runtime ignored or blocked must not reach uk run that way
     // (an ignored SIGTERM would stay ignored across exec and `docker stop` would not stop it).
     sigset_t none;
@@ -148,27 +149,16 @@ void sendConsole(int report, const std::filesystem::path& socketPath, int master
     writeAll(report, kReady);
     ::close(report);
 
-    // Blocks until `start` opens the FIFO for writing and writes a byte.
-    for (;;) {
-        int fifo = ::open(spec.execFifo.c_str(), O_RDONLY | O_CLOEXEC);
-        if (fifo < 0) {
-            if (errno == EINTR) {
-                continue;
-            }
-            std::string message = "uk-runtime: cannot open " + spec.execFifo.string() + ": " +
-                                  std::strerror(errno) + "\n";
-            writeAll(2, message);
-            ::_exit(125);
-        }
-        char byte;
-        ssize_t n;
-        do {
-            n = ::read(fifo, &byte, 1);
-        } while (n < 0 && errno == EINTR);
-        ::close(fifo);
-        if (n == 1) {
-            break;
-        }
+    // Blocks until create is done (the hooks ran, the network is settled); end of file
+    // instead of the byte means that create failed.
+    char byte;
+    ssize_t n;
+    do {
+        n = ::read(boot, &byte, 1);
+    } while (n < 0 && errno == EINTR);
+    ::close(boot);
+    if (n != 1) {
+        ::_exit(125);
     }
     // The command create settled on after forking this process (the tap network), if any.
     std::vector<std::string> finalWords;
@@ -205,7 +195,7 @@ void sendConsole(int report, const std::filesystem::path& socketPath, int master
 
 } // namespace
 
-pid_t spawnContainerProcess(const ContainerProcessSpec& spec) {
+SpawnedProcess spawnContainerProcess(const ContainerProcessSpec& spec) {
     if (spec.argv.empty()) {
         throw Error("no command for the container process");
     }
@@ -216,30 +206,49 @@ pid_t spawnContainerProcess(const ContainerProcessSpec& spec) {
     }
     argv.push_back(nullptr);
 
-    int fds[2];
+    // Two pipes: the child's report (read here) and the boot byte (read there). The child's
+    // ends go above the descriptors the container keeps, so that none of them is a pipe.
+    const int above = static_cast<int>(3 + spec.preserveFds + 16);
+    int fds[2], bootFds[2];
     if (::pipe2(fds, O_CLOEXEC) != 0) {
         throwErrno("cannot create a pipe");
     }
-    // Above the descriptors the container keeps, so that none of them is this pipe.
-    int report = ::fcntl(fds[1], F_DUPFD_CLOEXEC, static_cast<int>(3 + spec.preserveFds + 16));
-    ::close(fds[1]);
-    if (report < 0) {
+    if (::pipe2(bootFds, O_CLOEXEC) != 0) {
+        int e = errno;
         ::close(fds[0]);
+        ::close(fds[1]);
+        errno = e;
+        throwErrno("cannot create a pipe");
+    }
+    int report = ::fcntl(fds[1], F_DUPFD_CLOEXEC, above);
+    int boot = ::fcntl(bootFds[0], F_DUPFD_CLOEXEC, above);
+    ::close(fds[1]);
+    ::close(bootFds[0]);
+    auto closeAll = [&] {
+        int e = errno;
+        for (int fd : {fds[0], report, boot, bootFds[1]}) {
+            if (fd >= 0) {
+                ::close(fd);
+            }
+        }
+        errno = e;
+    };
+    if (report < 0 || boot < 0) {
+        closeAll();
         throwErrno("cannot create a pipe");
     }
     pid_t pid = ::fork();
     if (pid < 0) {
-        int e = errno;
-        ::close(fds[0]);
-        ::close(report);
-        errno = e;
+        closeAll();
         throwErrno("fork");
     }
     if (pid == 0) {
         ::close(fds[0]);
-        runChild(spec, report, argv);
+        ::close(bootFds[1]);
+        runChild(spec, report, boot, argv);
     }
     ::close(report);
+    ::close(boot);
     std::string message;
     char buf[512];
     for (;;) {
@@ -254,21 +263,47 @@ pid_t spawnContainerProcess(const ContainerProcessSpec& spec) {
     }
     ::close(fds[0]);
     if (message == kReady) {
-        return pid;
+        return {pid, bootFds[1]};
     }
+    ::close(bootFds[1]);
     ::kill(pid, SIGKILL);
     while (::waitpid(pid, nullptr, 0) < 0 && errno == EINTR) {
     }
     throw Error(message.empty() ? "the container process ended before it was ready" : message);
 }
 
-void releaseContainerProcess(const std::filesystem::path& fifo) {
-    int fd = ::open(fifo.c_str(), O_WRONLY | O_NONBLOCK | O_CLOEXEC);
-    if (fd < 0) {
-        if (errno == ENXIO) {
+void bootContainerProcess(int bootFd) {
+    ssize_t n;
+    do {
+        n = ::write(bootFd, "1", 1);
+    } while (n < 0 && errno == EINTR);
+    int e = errno;
+    ::close(bootFd);
+    if (n != 1) {
+        errno = e;
+        throwErrno("cannot boot the container process");
+    }
+}
+
+void releaseContainerProcess(const std::filesystem::path& fifo, const std::function<bool()>& alive,
+                             int waitMs) {
+    using Clock = std::chrono::steady_clock;
+    const auto deadline = Clock::now() + std::chrono::milliseconds(waitMs);
+    int fd;
+    // No reader yet (ENXIO) while uk run is still starting: it opens the FIFO before it
+    // starts QEMU, within milliseconds of create's end.
+    while ((fd = ::open(fifo.c_str(), O_WRONLY | O_NONBLOCK | O_CLOEXEC)) < 0) {
+        if (errno != ENXIO) {
+            throwErrno("cannot open " + fifo.string());
+        }
+        if (!alive()) {
             throw Error("the container process is not waiting to start (it has exited)");
         }
-        throwErrno("cannot open " + fifo.string());
+        if (Clock::now() >= deadline) {
+            throw Error("the container process did not open its start gate " + fifo.string() +
+                        " within " + std::to_string(waitMs / 1000) + " s");
+        }
+        std::this_thread::sleep_for(std::chrono::milliseconds(1));
     }
     ssize_t n;
     do {

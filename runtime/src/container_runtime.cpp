@@ -317,10 +317,13 @@ void ContainerRuntime::create(const CreateOptions& options, const BundleSpec& sp
         throwErrno("cannot create " + dir.tmpDir().string());
     }
 
+    // uk run boots the guest as soon as create is done, up to its application's entry, and
+    // `start` opens the gate: what start-to-exit then waits for is the program itself.
+    const std::vector<std::string> ukRun = {uk.string(), "run", "--start-gate",
+                                            dir.execFifo().string()};
     ContainerProcessSpec process;
-    process.argv = {uk.string(), "run"};
+    process.argv = ukRun;
     process.argv.insert(process.argv.end(), plan.ukRunArgs.begin(), plan.ukRunArgs.end());
-    process.execFifo = dir.execFifo();
     process.network = spec.network;
     process.networkPath = spec.networkPath;
     process.terminal = spec.terminal;
@@ -328,7 +331,10 @@ void ContainerRuntime::create(const CreateOptions& options, const BundleSpec& sp
     process.preserveFds = options.preserveFds;
     process.tmpDir = dir.tmpDir();
     process.argvFile = dir.runArgs();
-    const pid_t pid = spawnContainerProcess(process);
+    const SpawnedProcess spawned = spawnContainerProcess(process);
+    const pid_t pid = spawned.pid;
+    OwnedFd bootFd;
+    bootFd.fd = spawned.bootFd;
     rollback.process(pid);
 
     ContainerState state;
@@ -371,7 +377,7 @@ void ContainerRuntime::create(const CreateOptions& options, const BundleSpec& sp
                 state.tapNamespace = spec.networkPath;
                 rollback.tap(tap->wiring, spec.networkPath);
             }
-            command = {uk.string(), "run"};
+            command = ukRun;
             command.insert(command.end(), tap->ukRunArgs.begin(), tap->ukRunArgs.end());
             std::string words;
             for (const auto& w : command) {
@@ -394,6 +400,7 @@ void ContainerRuntime::create(const CreateOptions& options, const BundleSpec& sp
     if (!options.pidFile.empty()) {
         fs::writeFileAtomic(options.pidFile, std::to_string(pid));
     }
+    bootContainerProcess(std::exchange(bootFd.fd, -1));
     rollback.commit();
     for (const auto& w : plan.warnings) {
         log_.warning("container " + options.id + ": " + w);
@@ -414,7 +421,8 @@ void ContainerRuntime::start(const std::string& id) {
     case Status::Paused:
         throw Error("cannot start an already running container");
     }
-    releaseContainerProcess(dir.execFifo());
+    releaseContainerProcess(dir.execFifo(),
+                            [&] { return processRunning(state.pid, state.pidStartTime); });
     ::unlink(dir.execFifo().c_str());
     state.started = true;
     dir.save(state);

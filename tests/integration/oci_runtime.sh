@@ -4,10 +4,12 @@
 # `uk convert --format docker`, its layers unpacked into ROOTFS, and a config.json as
 # `runc spec` writes one), oci_shim.py standing in for the shim (a subreaper that runs create
 # with the container's stdout/stderr and waits for the pid in --pid-file).
-#   lifecycle     create -> created (pid file, a waiting process), start -> running -> stopped
+#   lifecycle     create -> created (pid file, uk run booting to its start gate, the app not
+#                 running), start -> running -> stopped
 #                 with the app's exit status and output, args/env/hostname, --log JSON lines,
 #                 delete -> nothing left (state, archive, processes)
-#   kill          SIGTERM and SIGKILL end a running container; kill --all; kill of a stopped one
+#   kill          SIGTERM and SIGKILL end a running container; SIGTERM ends a created one
+#                 (143) before its app runs; kill --all; kill of a stopped one
 #   delete        refuses a running container, --force kills it; a created one goes without
 #   terminal      --console-socket: the pty master reaches the shim, output comes through it
 #   bad bundles   missing config.json, invalid JSON, no process.args, a .uk/kernel that is no
@@ -177,10 +179,16 @@ pid=$(cat "$SHIM_DIR/pid" 2>/dev/null || echo none)
 state_pid=$(rt state life | python3 -c 'import json, sys; print(json.load(sys.stdin)["pid"])')
 expect_eq "$pid" "$state_pid" "create: the pid file holds the container process (state's pid)"
 expect_eq created "$(status life)" "create: state says created"
-if [ -d "/proc/$pid" ] && ! tr '\0' ' ' <"/proc/$pid/cmdline" | grep -q ' run '; then
-    pass "create: the process waits (uk run has not started)"
+if [ -d "/proc/$pid" ] && tr '\0' ' ' <"/proc/$pid/cmdline" | grep -q ' run --start-gate '; then
+    pass "create: the container process is uk run, booting the guest up to its start gate"
 else
     fail "create: the container process is $(tr '\0' ' ' <"/proc/$pid/cmdline" 2>/dev/null || echo gone)"
+fi
+sleep 1 # time enough to boot: the application must still wait for start
+if [ ! -s "$SHIM_DIR/stdout" ] && [ "$(status life)" = created ]; then
+    pass "create: the application does not run before start"
+else
+    fail "create: before start: $(status life), stdout: $(cat "$SHIM_DIR/stdout")"
 fi
 if rt state life | python3 -c 'import json, sys
 s = json.load(sys.stdin)
@@ -267,6 +275,16 @@ for sig in TERM KILL; do
     rt delete "kill-$sig"
 done
 expect_eq "" "$(left_behind)" "kill: nothing left after delete"
+
+# SIGTERM before start: the guest, booted up to its start gate, ends as a process that has
+# not started would; the application never runs.
+create_shim kill-created "$UK_WORK_DIR/b-kill"
+sleep 0.5
+rt kill kill-created TERM
+wait_exit
+expect_eq 143 "$EXIT" "kill TERM of a created container: it ends with 143"
+expect_eq "" "$(cat "$SHIM_DIR/stdout")" "kill TERM of a created container: the app never ran"
+rt delete kill-created
 
 # --- delete ---------------------------------------------------------------------------------------
 

@@ -1,4 +1,4 @@
-// uk run's framing of console input (escape, EOF).
+// uk run's framing of console input (escape, EOF, signals, the start gate).
 #include <doctest/doctest.h>
 
 #include <string>
@@ -21,6 +21,9 @@ std::string decode(uk::tty::StdinDecoder& d, const std::string& in, bool* eof) {
             break;
         case uk::tty::StdinDecoder::Result::Signal:
             out += "<sig" + std::to_string(b) + ">";
+            break;
+        case uk::tty::StdinDecoder::Result::Start:
+            out += "<start>";
             break;
         case uk::tty::StdinDecoder::Result::Nothing:
             break;
@@ -73,4 +76,17 @@ TEST_CASE("stdin decoder: signals from the host") {
     // Raw mode has no framing: the same bytes are data.
     uk::tty::StdinDecoder raw(false);
     CHECK(decode(raw, std::string("\x10\x13\x0f", 3), &eof) == std::string("\x10\x13\x0f", 3));
+}
+
+TEST_CASE("stdin decoder: the start gate") {
+    uk::tty::StdinDecoder d(true);
+    bool eof;
+    CHECK(decode(d,
+                 std::string("\x10\x02"
+                             "a\x10\x02\x02",
+                             6),
+                 &eof) == std::string("<start>a<start>") + '\x02');
+    CHECK_FALSE(eof);
+    uk::tty::StdinDecoder raw(false);
+    CHECK(decode(raw, std::string("\x10\x02", 2), &eof) == std::string("\x10\x02", 2));
 }

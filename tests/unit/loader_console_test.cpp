@@ -32,6 +32,9 @@ std::pair<std::string, bool> guestDecode(const std::string& framed) {
         case uk::tty::StdinDecoder::Result::Signal:
             out += "<sig" + std::to_string(b) + ">";
             break;
+        case uk::tty::StdinDecoder::Result::Start:
+            out += "<start>";
+            break;
         case uk::tty::StdinDecoder::Result::Nothing:
             break;
         }
@@ -195,17 +198,18 @@ TEST_CASE("console filter: look-alike lines and long lines are ordinary output")
     CHECK(sym.calls.empty());
 }
 
-TEST_CASE("stdin framing: a signal travels between data bytes") {
+TEST_CASE("stdin framing: a signal and the start travel between data bytes") {
     std::string framed;
     StdinEncoder::encode("ab", framed);
     framed += StdinEncoder::signal(15);
+    framed += StdinEncoder::start();
     StdinEncoder::encode(std::string("\x10"
                                      "c",
                                      2),
                          framed);
     framed += StdinEncoder::endOfFile();
     auto [out, eof] = guestDecode(framed);
-    CHECK(out == std::string("ab<sig15>\x10"
+    CHECK(out == std::string("ab<sig15><start>\x10"
                              "c"));
     CHECK(eof);
 }

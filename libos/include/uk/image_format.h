@@ -72,15 +72,22 @@ inline constexpr char kOptHostname[] = "uk.hostname";
 // uk.workdir=DIR: the application's working directory, instead of the image's WorkingDir
 // (uk run --workdir; an OCI runtime's process.cwd).
 inline constexpr char kOptWorkdir[] = "uk.workdir";
+// uk.gate: boot up to the application's entry (root file system, program loaded, stack
+// built), then wait for kStdinEscape kStdinStart on the console before entering it, as a
+// container's init waits for `start` after `create` (uk run --start-gate). A signal that
+// arrives first ends the guest as it would an application that had not changed it.
+inline constexpr char kOptStartGate[] = "uk.gate";
 
 // With uk.stdin=escaped the console input is framed so the host can signal end of input:
 // kStdinEscape kStdinEscape is a literal kStdinEscape byte, kStdinEscape kStdinEof is end of
 // file, and kStdinEscape kStdinSignal N (1-64) sends signal N to the application's first
-// process (how uk run passes on the SIGTERM of `docker stop`, or Ctrl-C's SIGINT). uk run
-// always uses this framing; a bare QEMU serial line has no end of file.
+// process (how uk run passes on the SIGTERM of `docker stop`, or Ctrl-C's SIGINT), and
+// kStdinEscape kStdinStart opens the start gate (uk.gate). uk run always uses this framing; a
+// bare QEMU serial line has no end of file.
 inline constexpr uint8_t kStdinEscape = 0x10;
 inline constexpr uint8_t kStdinEof = 0x04;
 inline constexpr uint8_t kStdinSignal = 0x13;
+inline constexpr uint8_t kStdinStart = 0x02;
 
 // ---------------------------------------------------------------------------------------------
 // Console lines the host rewrites.

@@ -15,6 +15,7 @@
 #include "../sched/scheduler.h"
 #include "../syscalls/errno.h"
 #include "../time/clock.h"
+#include "../tty/console.h"
 #include "../vfs/file.h"
 #include "../vfs/node.h"
 #include "../vfs/ops.h"
@@ -402,6 +403,15 @@ void start(const CommandLine& cmdline) {
         log::panic("cannot build the main stack (arguments and environment over 256 KiB?)");
     }
 
+    if (cmdline.has(image::kOptStartGate)) {
+        // Everything up to the entry is done: what is left for `start` is the program itself.
+        log::info("boot: %lu us to the start gate",
+                  clock::tscToNs(arch::rdtsc() - clock::bootTsc()) / 1000);
+        if (int sig = tty::waitAtStartGate(); sig != 0) {
+            log::info("start gate: signal %d came before the start", sig);
+            exitProcess(128 + sig);
+        }
+    }
     arch::resetFpuState();
     log::info("boot: %lu us to the application entry",
               clock::tscToNs(arch::rdtsc() - clock::bootTsc()) / 1000);

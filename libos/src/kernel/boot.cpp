@@ -39,7 +39,7 @@ void checkOptions(const uk::CommandLine& cl) {
         uk::image::kOptTime,     uk::image::kOptSeed,       uk::image::kOptEnv,
         uk::image::kOptTscHz,    uk::image::kOptEntrypoint, uk::image::kOptUser,
         uk::image::kOptIp,       uk::image::kOptGateway,    uk::image::kOptDns,
-        uk::image::kOptHostname, uk::image::kOptWorkdir};
+        uk::image::kOptHostname, uk::image::kOptWorkdir,    uk::image::kOptStartGate};
     for (size_t i = 0; i < cl.optionCount(); ++i) {
         const char* o = cl.option(i);
         bool known = false;
@@ -145,6 +145,9 @@ extern "C" [[noreturn]] void uk_boot_main(uint64_t startInfoPhys) {
         log::notice("unknown %s=%s (expected raw or escaped)", image::kOptStdin, stdinMode);
     }
     tty::init(escaped);
+    if (g_cmdline.has(image::kOptStartGate)) {
+        tty::closeStartGate();
+    }
 
     log::info("random: seeded from %s", random::seedAtBoot(g_cmdline));
     sys::initDispatch(g_cmdline.has(image::kOptStrace));

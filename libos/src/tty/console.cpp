@@ -25,9 +25,21 @@ struct Input {
     bool eof = false;
     bool paused = false;
     StdinDecoder decoder;
+    // The start gate (uk.gate): the host's start, or a signal for the application before it.
+    bool gated = false;
+    bool started = false;
+    int signalBeforeStart = 0;
 };
 Input g_in;
 constinit sched::WaitQueue g_readers;
+constinit sched::WaitQueue g_gate;
+
+// Signals whose default action neither ends nor stops a process: they cannot end a guest
+// waiting at the start gate either.
+bool ignoredByDefault(int sig) {
+    return sig == 17 /* SIGCHLD */ || sig == 18 /* SIGCONT */ || sig == 23 /* SIGURG */ ||
+           sig == 28 /* SIGWINCH */;
+}
 
 bool canAccept(void*) {
     // Keep one slot spare: a decoded byte never needs more than one.
@@ -50,7 +62,20 @@ void onByte(uint8_t b, void*) {
         g_in.eof = true;
         vfs::wakeAll(g_readers);
         break;
+    case StdinDecoder::Result::Start:
+        g_in.started = true;
+        vfs::wakeAll(g_gate);
+        break;
     case StdinDecoder::Result::Signal:
+        if (g_in.gated && !g_in.started) {
+            // Before the application runs, a signal ends it as it ends a process that has
+            // not changed its disposition (a stop signal included: nobody could continue it).
+            if (!ignoredByDefault(decoded) && g_in.signalBeforeStart == 0) {
+                g_in.signalBeforeStart = decoded;
+                vfs::wakeAll(g_gate);
+            }
+            break;
+        }
         // From the host (docker stop, Ctrl-C at uk run): for the first process, as a
         // container runtime signals the container's init.
         if (proc::Process* p = proc::first(); p != nullptr && !p->zombie) {
@@ -72,6 +97,25 @@ void init(bool escapedInput) {
     arch::serial::enableInput(canAccept, onByte, nullptr);
     arch::controlWrite(image::kControlStdinReadyRecord);
     arch::controlWrite("\n");
+}
+
+void closeStartGate() {
+    g_in.gated = true;
+}
+
+int waitAtStartGate() {
+    bool wereEnabled = arch::interruptsEnabled();
+    arch::disableInterrupts();
+    // The receive interrupt opens the gate; the CPU halts meanwhile.
+    while (!g_in.started && g_in.signalBeforeStart == 0) {
+        vfs::waitOn(g_gate);
+    }
+    int sig = g_in.started ? 0 : g_in.signalBeforeStart;
+    g_in.gated = false;
+    if (wereEnabled) {
+        arch::enableInterrupts();
+    }
+    return sig;
 }
 
 void write(const char* data, size_t size) {

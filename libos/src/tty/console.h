@@ -15,6 +15,13 @@ namespace uk::tty {
 // file can be signalled (uk.stdin=escaped, which uk run sets).
 void init(bool escapedInput);
 
+// The start gate (uk.gate). closeStartGate() before the first process exists: signals from
+// the host are held for waitAtStartGate(), which blocks until the host's start and returns
+// 0, or returns the number of the signal that came first (one that would end a process
+// with default dispositions).
+void closeStartGate();
+int waitAtStartGate();
+
 void write(const char* data, size_t size);
 
 // Reads up to `size` bytes. Blocks (on the input queue, so other threads run) until at

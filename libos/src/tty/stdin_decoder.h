@@ -1,6 +1,7 @@
 // Undoes uk run's framing of console input (uk/image_format.h): an escape byte followed by
 // itself is a literal escape byte, followed by kStdinEof is end of file, followed by
-// kStdinSignal and a number is that signal for the application.
+// kStdinSignal and a number is that signal for the application, followed by kStdinStart opens
+// the start gate.
 #pragma once
 
 #include <stdint.h>
@@ -11,7 +12,7 @@ namespace uk::tty {
 class StdinDecoder {
 public:
     // Signal: *out is the signal's number (1-64).
-    enum class Result { Nothing, Byte, EndOfFile, Signal };
+    enum class Result { Nothing, Byte, EndOfFile, Signal, Start };
 
     constexpr explicit StdinDecoder(bool escaped = false) : escaped_(escaped) {}
     void setEscaped(bool on) { escaped_ = on; }
@@ -37,6 +38,9 @@ public:
             if (in == image::kStdinSignal) {
                 signal_ = true;
                 return Result::Nothing;
+            }
+            if (in == image::kStdinStart) {
+                return Result::Start;
             }
             *out = in; // the escape byte itself (or, leniently, whatever followed it)
             return Result::Byte;

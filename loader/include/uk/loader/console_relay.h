@@ -21,6 +21,8 @@ public:
     static std::string_view endOfFile();
     // The three bytes that send signal `sig` (1-64) to the application's first process.
     static std::string signal(int sig);
+    // The two bytes that open the start gate of a guest booted with uk.gate.
+    static std::string_view start();
 };
 
 // One frame line of a guest backtrace: "[uk]   #<n> 0x<16 hex digits>".

@@ -33,7 +33,8 @@ struct VmOutcome {
     // ...given the user's input it had already consumed (raw, before framing).
     std::string inputBeforeOutput;
     bool inputEndedBeforeOutput = false;
-    bool inputReplayable = true; // false when the input was not kept or too much to keep
+    bool inputReplayable = true;  // false when the input was not kept or too much to keep
+    bool startGateOpened = false; // the start gate's byte arrived (SessionSettings)
 };
 
 struct RunVerdict {

@@ -100,9 +100,12 @@ struct RunOptions {
     std::optional<uint32_t> gateway;
     std::vector<uint32_t> dns;
     bool dhcp = false;
-    std::string hostname;          // --hostname; empty: the image's default
-    std::string workdir;           // --workdir: the app's working directory; empty: the image's
-    std::string mac;               // --mac: the NIC's address; empty: kGuestMac
+    std::string hostname; // --hostname; empty: the image's default
+    std::string workdir;  // --workdir: the app's working directory; empty: the image's
+    std::string mac;      // --mac: the NIC's address; empty: kGuestMac
+    // --start-gate: a FIFO; the guest boots up to its application's entry and enters it once
+    // a byte is written there (how uk-runtime's create and start split a container's boot).
+    std::filesystem::path startGate;
     std::vector<std::string> args; // application arguments (after "--")
     std::string qemu = "qemu-system-x86_64";
     // -d/--detach: run as a detached instance (instance_supervisor.h), named --name (else a

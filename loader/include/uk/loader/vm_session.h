@@ -42,6 +42,12 @@ struct SessionSettings {
     // Keep the input consumed before the guest's first output, so a failed start can be
     // retried (VmOutcome::inputBeforeOutput); bounded by kMaxReplayInput.
     bool keepInputForRetry = false;
+    // The start gate (uk run --start-gate): a FIFO opened for reading and writing, so it
+    // never reports end of file. Until a byte arrives there, uk run's input waits; then the
+    // guest (booted with uk.gate) is told to start. -1: no gate. Opened already: by an earlier
+    // attempt of the same run.
+    int startGateFd = -1;
+    bool startGateOpened = false;
 };
 
 inline constexpr size_t kMaxReplayInput = 1 << 20;

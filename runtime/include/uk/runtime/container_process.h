@@ -8,6 +8,7 @@
 #include <sys/types.h>
 
 #include <filesystem>
+#include <functional>
 #include <string>
 #include <vector>
 
@@ -16,8 +17,10 @@
 namespace uk::runtime {
 
 struct ContainerProcessSpec {
-    std::vector<std::string> argv; // uk run's, argv[0] the uk program's path
-    std::filesystem::path execFifo;
+    // uk run's, argv[0] the uk program's path; with --start-gate on the exec FIFO, so that
+    // the guest boots as soon as create is done and waits for `start` at its application's
+    // entry, as runc's init waits at the exec FIFO.
+    std::vector<std::string> argv;
     NetworkNamespace network = NetworkNamespace::Host;
     std::filesystem::path networkPath;   // with Join
     bool terminal = false;               // process.terminal: a pty as stdin/stdout/stderr
@@ -26,21 +29,34 @@ struct ContainerProcessSpec {
     // uk run's TMPDIR: its control FIFO lives there, and a uk run killed with SIGKILL cannot
     // remove it, so it goes with the container's state directory. Empty: inherited.
     std::filesystem::path tmpDir;
-    // When this file exists once `start` released the process, its words (separated by NUL
-    // bytes) replace argv: create decides the network (tap or user) after the hooks have run,
-    // which is after the process was forked.
+    // When this file exists once create boots the process, its words (separated by NUL bytes)
+    // replace argv: create decides the network (tap or user) after the hooks have run, which
+    // is after the process was forked.
     std::filesystem::path argvFile;
 };
 
-// Forks the container process and returns its pid once it waits on the FIFO (namespace
-// joined, pty sent). Throws uk::Error with the child's reason when it cannot get there; the
-// child is then killed and reaped. The child is not reaped otherwise: when uk-runtime exits,
-// it passes to the nearest subreaper (containerd's shim), which waits for it.
-pid_t spawnContainerProcess(const ContainerProcessSpec& spec);
+struct SpawnedProcess {
+    pid_t pid = -1;
+    // Written to by bootContainerProcess; closed (the process then exits) when create fails.
+    int bootFd = -1;
+};
 
-// `start`: lets the process waiting on `fifo` go on to exec uk run. Throws uk::Error when no
-// process waits (it died).
-void releaseContainerProcess(const std::filesystem::path& fifo);
+// Forks the container process and returns once it is ready to boot (namespace joined, pty
+// sent) and waits for bootContainerProcess. Throws uk::Error with the child's reason when it
+// cannot get there; the child is then killed and reaped. The child is not reaped otherwise:
+// when uk-runtime exits, it passes to the nearest subreaper (containerd's shim), which waits
+// for it.
+SpawnedProcess spawnContainerProcess(const ContainerProcessSpec& spec);
+
+// The end of create: the process execs uk run (argvFile's words, if any), which boots the
+// guest up to its start gate. Closes `bootFd`.
+void bootContainerProcess(int bootFd);
+
+// `start`: writes the byte that opens the start gate to `fifo`, which uk run opens once it
+// runs; until then (at most `waitMs`) it is retried while `alive` says the process is there.
+// Throws uk::Error when the process is gone or never opened the FIFO.
+void releaseContainerProcess(const std::filesystem::path& fifo, const std::function<bool()>& alive,
+                             int waitMs = 10000);
 
 // Sends `signal` to every process of the container's session; returns how many there were.
 size_t signalSession(pid_t sid, int signal);
