@@ -1,5 +1,6 @@
 #include <uk/loader/console_relay.h>
 
+#include <uk/hex_digit.h>
 #include <uk/image_format.h>
 
 namespace uk::loader {
@@ -7,19 +8,6 @@ namespace uk::loader {
 namespace {
 
 constexpr std::string_view kPrefix = image::kBacktracePrefix;
-
-int hexValue(char c) {
-    if (c >= '0' && c <= '9') {
-        return c - '0';
-    }
-    if (c >= 'a' && c <= 'f') {
-        return c - 'a' + 10;
-    }
-    if (c >= 'A' && c <= 'F') {
-        return c - 'A' + 10;
-    }
-    return -1;
-}
 
 } // namespace
 
@@ -43,10 +31,11 @@ std::string StdinEncoder::signal(int sig) {
                        static_cast<char>(image::kStdinSignal), static_cast<char>(sig)};
 }
 
-std::string_view StdinEncoder::start() {
-    static const char kStart[] = {static_cast<char>(image::kStdinEscape),
-                                  static_cast<char>(image::kStdinStart)};
-    return std::string_view(kStart, 2);
+std::string StdinEncoder::start(std::string_view words) {
+    std::string out{static_cast<char>(image::kStdinEscape), static_cast<char>(image::kStdinStart)};
+    out.append(words);
+    out.push_back('\n');
+    return out;
 }
 
 std::optional<BacktraceFrame> parseBacktraceLine(std::string_view line) {
@@ -71,7 +60,7 @@ std::optional<BacktraceFrame> parseBacktraceLine(std::string_view line) {
         return std::nullopt;
     }
     for (char c : hex) {
-        int v = hexValue(c);
+        int v = hexDigitValue(c);
         if (v < 0) {
             return std::nullopt;
         }

@@ -184,6 +184,7 @@ int boot(const RunOptions& options, const std::filesystem::path& qemu) {
     } gate;
     if (!options.startGate.empty()) {
         gate.fd = session.startGateFd = openStartGate(options.startGate);
+        session.startWords = [](std::string_view text) { return startGateWords(text); };
     }
     auto started = std::chrono::steady_clock::now();
     std::fflush(stdout); // nothing of ours may overtake the guest's output
@@ -221,6 +222,10 @@ int boot(const RunOptions& options, const std::filesystem::path& qemu) {
         if (accel == Accel::Kvm && !outcome.guestSpoke && !outcome.timedOut &&
             outcome.stoppedBySignal == 0 && outcome.qemuExplanation.empty()) {
             outcome.kvmFailed = true; // so the message suggests TCG
+        }
+        if (!outcome.startGateError.empty()) {
+            std::fprintf(stderr, "uk run: --start-gate: %s\n", outcome.startGateError.c_str());
+            return kStatusToolError;
         }
         RunVerdict verdict = decideExitStatus(outcome);
         if (!verdict.message.empty()) {

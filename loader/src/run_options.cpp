@@ -1,5 +1,6 @@
 #include <uk/loader/run_options.h>
 
+#include <uk/image_format.h>
 #include <uk/loader/instance.h>
 
 #include <algorithm>
@@ -782,6 +783,75 @@ RunOptions parseRunOptions(const std::vector<std::string>& args) {
     return o;
 }
 
+std::string startGateWords(std::string_view text) {
+    std::vector<std::string> words;
+    std::string word;
+    for (char c : text) {
+        if (c == ' ' || c == '\t' || c == '\n' || c == '\r') {
+            if (!word.empty()) {
+                words.push_back(std::move(word));
+                word.clear();
+            }
+        } else {
+            word.push_back(c);
+        }
+    }
+    if (!word.empty()) {
+        words.push_back(std::move(word));
+    }
+    if (words.empty() || (words.size() == 1 && words[0] == "0")) {
+        return "";
+    }
+    std::vector<std::string> guest;
+    bool ip = false, gateway = false, mac = false, none = false;
+    size_t dns = 0;
+    for (size_t i = 0; i < words.size(); ++i) {
+        const std::string& w = words[i];
+        auto value = [&]() -> const std::string& {
+            if (i + 1 >= words.size()) {
+                throw UsageError(w + " needs a value");
+            }
+            return words[++i];
+        };
+        if (w == "--ip" && !ip) {
+            Ipv4Interface a = parseInterface(value());
+            guest.push_back(std::string(image::kOptIp) + "=" + formatIpv4(a.address) + "/" +
+                            std::to_string(a.prefix));
+            ip = true;
+        } else if (w == "--gw" && !gateway) {
+            guest.push_back(std::string(image::kOptGateway) + "=" +
+                            formatIpv4(parseServerAddress("--gw", value())));
+            gateway = true;
+        } else if (w == "--dns" && dns < kMaxDnsServers) {
+            guest.push_back(std::string(image::kOptDns) + "=" +
+                            formatIpv4(parseServerAddress("--dns", value())));
+            ++dns;
+        } else if (w == "--mac" && !mac) {
+            guest.push_back(std::string(image::kOptMac) + "=" + checkedMac(value()));
+            mac = true;
+        } else if (w == "--no-network" && !none) {
+            guest.push_back(image::kOptNoNetwork);
+            none = true;
+        } else {
+            throw UsageError("unexpected " + inQuotes(w) +
+                             " (the start takes --ip, --gw, --dns (at most " +
+                             std::to_string(kMaxDnsServers) + "), --mac and --no-network, " +
+                             "each once, or \"0\")");
+        }
+    }
+    if (none && (ip || gateway || dns > 0 || mac)) {
+        throw UsageError("--no-network with network settings");
+    }
+    if (gateway && !ip) {
+        throw UsageError("--gw without --ip");
+    }
+    std::string out;
+    for (const auto& g : guest) {
+        out += (out.empty() ? "" : " ") + g;
+    }
+    return out;
+}
+
 std::string runUsage() {
     return R"(usage: uk run IMAGE [options] [-- ARGS...]
 
@@ -847,10 +917,13 @@ options:
                      a generated adjective_noun); unique in the state directory
   --rm               remove the detached instance's state when it ends
   --start-gate FIFO  boot the guest up to the application's entry (root file system
-                     unpacked, program loaded), then wait until a byte is written to the
-                     FIFO before entering it, as a container's create and start split
-                     its launch (uk-runtime uses this); a stop signal before then ends the
-                     run with 128 + the signal
+                     unpacked, program loaded), then wait for one write to the FIFO before
+                     entering it, as a container's create and start split its launch
+                     (uk-runtime uses this); a stop signal before then ends the run with
+                     128 + the signal. The write is "0", or network settings known only
+                     by then: --ip ADDR/PREFIX, --gw ADDR, --dns ADDR (at most 3), --mac
+                     ADDR (the card keeps its own; the guest sends and receives as ADDR),
+                     or --no-network (loopback only); they replace the command line's
   -v, --verbose      the library OS logs its boot steps on the console
   --strace           the library OS prints every system call the application makes
   --qemu PATH        the QEMU binary (default: qemu-system-x86_64 from PATH)

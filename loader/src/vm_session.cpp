@@ -75,7 +75,7 @@ public:
         gateOpen_ = s_.startGateFd < 0 || s_.startGateOpened;
         outcome_.startGateOpened = s_.startGateOpened;
         if (s_.startGateOpened) {
-            toGuest_.append(StdinEncoder::start());
+            toGuest_.append(StdinEncoder::start(*s_.startGateOpened));
         }
         StdinEncoder::encode(s_.replayInput, toGuest_);
         outcome_.inputBeforeOutput = s_.replayInput;
@@ -276,15 +276,27 @@ private:
         return true;
     }
 
-    // A byte in the gate's FIFO is the start: the guest, waiting at its start gate (or still
-    // booting towards it), is told so ahead of any input. What else the FIFO holds is dropped.
+    // What arrives in the gate's FIFO (one write) is the start: the guest, waiting at its
+    // start gate (or still booting towards it), is told so ahead of any input, with the words
+    // made of it.
     void readStartGate() {
         ssize_t got = ::read(s_.startGateFd, buf_, sizeof buf_);
-        if (got > 0) {
-            gateOpen_ = true;
-            outcome_.startGateOpened = true;
-            toGuest_.append(StdinEncoder::start());
+        if (got <= 0) {
+            return;
         }
+        gateOpen_ = true;
+        std::string words;
+        try {
+            if (s_.startWords) {
+                words = s_.startWords(std::string_view(buf_, static_cast<size_t>(got)));
+            }
+        } catch (const Error& e) {
+            outcome_.startGateError = e.what();
+            stop();
+            return;
+        }
+        outcome_.startGateOpened = words;
+        toGuest_.append(StdinEncoder::start(words));
     }
 
     void readUserInput() {

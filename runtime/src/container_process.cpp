@@ -12,6 +12,7 @@
 
 #include <cerrno>
 #include <chrono>
+#include <climits>
 #include <cstring>
 #include <thread>
 
@@ -285,8 +286,8 @@ void bootContainerProcess(int bootFd) {
     }
 }
 
-void releaseContainerProcess(const std::filesystem::path& fifo, const std::function<bool()>& alive,
-                             int waitMs) {
+void releaseContainerProcess(const std::filesystem::path& fifo, const std::string& line,
+                             const std::function<bool()>& alive, int waitMs) {
     using Clock = std::chrono::steady_clock;
     const auto deadline = Clock::now() + std::chrono::milliseconds(waitMs);
     int fd;
@@ -305,13 +306,19 @@ void releaseContainerProcess(const std::filesystem::path& fifo, const std::funct
         }
         std::this_thread::sleep_for(std::chrono::milliseconds(1));
     }
+    // One write, at most PIPE_BUF bytes: uk run reads it whole.
+    const std::string text = line + "\n";
+    if (text.size() > PIPE_BUF) {
+        ::close(fd);
+        throw Error("the start's settings are too long for one write to " + fifo.string());
+    }
     ssize_t n;
     do {
-        n = ::write(fd, "0", 1);
+        n = ::write(fd, text.data(), text.size());
     } while (n < 0 && errno == EINTR);
     int e = errno;
     ::close(fd);
-    if (n != 1) {
+    if (n != static_cast<ssize_t>(text.size())) {
         errno = e;
         throwErrno("cannot write to " + fifo.string());
     }

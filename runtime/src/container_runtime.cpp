@@ -137,16 +137,28 @@ std::vector<std::string> hostResolvConfs() {
     return out;
 }
 
+// Words separated by single spaces (uk run --start-gate's settings hold no quotes).
+std::string spaced(const std::vector<std::string>& words) {
+    std::string out;
+    for (const auto& w : words) {
+        out += (out.empty() ? "" : " ") + w;
+    }
+    return out;
+}
+
 // The tap network (tap_network.h) in the container's network namespace, once the hooks have
-// set it up: the wiring and uk run's words for it, or nullopt for the user network (`mode`
-// Auto and no interface to take over). Throws BundleError when `mode` is Tap and there is none.
+// set it up: the wiring, uk run's words for it and the guest's settings (for a guest booted
+// on a prepared tap, which gets them at start), or nullopt (`mode` Auto and no interface to
+// take over): the user network, or no network for a guest on a prepared tap. Throws
+// BundleError when `mode` is Tap and there is none.
 struct TapPlan {
     TapWiring wiring;
     std::vector<std::string> ukRunArgs;
+    std::vector<std::string> settings;
     std::vector<std::string> notes;
 };
 std::optional<TapPlan> wireTapNetwork(const BundleSpec& spec, NetworkMode mode, pid_t pid,
-                                      const std::vector<std::string>& userArgs,
+                                      const std::vector<std::string>& userArgs, bool prepared,
                                       const std::string& what, RuntimeLog& log,
                                       const std::string& id) {
     const std::string forced =
@@ -184,8 +196,10 @@ std::optional<TapPlan> wireTapNetwork(const BundleSpec& spec, NetworkMode mode, 
         }
         plan.wiring = *found;
         plan.ukRunArgs = tapRunArgs(userArgs, plan.wiring, dns);
+        plan.settings = tapSettings(plan.wiring, dns);
         try {
             loader::parseRunOptions(plan.ukRunArgs);
+            loader::startGateWords(spaced(plan.settings));
         } catch (const loader::UsageError& e) {
             why = std::string("uk run cannot take the interface's settings: ") + e.what();
             return;
@@ -206,8 +220,11 @@ std::optional<TapPlan> wireTapNetwork(const BundleSpec& spec, NetworkMode mode, 
         if (mode == NetworkMode::Tap) {
             throw BundleError(forced + why);
         }
-        const std::string line = "container " + id + ": QEMU's user network in the " +
-                                 "container's network namespace (" + why + ")";
+        const std::string line =
+            "container " + id + ": " +
+            (prepared ? "no network for the guest, loopback only"
+                      : "QEMU's user network in the container's network namespace") +
+            " (" + why + ")";
         failed ? log.warning(line) : log.info(line);
         return std::nullopt;
     }
@@ -317,13 +334,22 @@ void ContainerRuntime::create(const CreateOptions& options, const BundleSpec& sp
         throwErrno("cannot create " + dir.tmpDir().string());
     }
 
-    // uk run boots the guest as soon as create is done, up to its application's entry, and
-    // `start` opens the gate: what start-to-exit then waits for is the program itself.
+    // uk run boots the guest up to its application's entry as soon as the network is known,
+    // and `start` opens the gate: what start-to-exit then waits for is the program itself.
+    // When hooks will give the container's new namespace its interface (Docker's
+    // libnetwork-setkey), the guest does not wait for them: it boots on a tap made now, and
+    // the interface's settings (or none) come with the start.
+    const bool hooks = !spec.hooks.prestart.empty() || !spec.hooks.createRuntime.empty() ||
+                       !spec.hooks.createContainer.empty();
+    const bool preparedTap =
+        networkMode != NetworkMode::User && spec.network == NetworkNamespace::New && hooks;
     const std::vector<std::string> ukRun = {uk.string(), "run", "--start-gate",
                                             dir.execFifo().string()};
+    const std::vector<std::string> bootArgs =
+        preparedTap ? preparedTapRunArgs(plan.ukRunArgs) : plan.ukRunArgs;
     ContainerProcessSpec process;
     process.argv = ukRun;
-    process.argv.insert(process.argv.end(), plan.ukRunArgs.begin(), plan.ukRunArgs.end());
+    process.argv.insert(process.argv.end(), bootArgs.begin(), bootArgs.end());
     process.network = spec.network;
     process.networkPath = spec.networkPath;
     process.terminal = spec.terminal;
@@ -358,6 +384,10 @@ void ContainerRuntime::create(const CreateOptions& options, const BundleSpec& sp
         }
     }
     dir.save(state);
+    if (preparedTap) {
+        inNetworkNamespace("/proc/" + std::to_string(pid) + "/ns/net", [] { prepareTap(); });
+        bootContainerProcess(std::exchange(bootFd.fd, -1));
+    }
 
     // Docker's network arrives here: its prestart hook moves the container's interface into
     // the network namespace of the pid it reads from the state.
@@ -369,9 +399,22 @@ void ContainerRuntime::create(const CreateOptions& options, const BundleSpec& sp
     // The network is there now: the guest takes over the container's interface through a
     // tap, or stays on QEMU's user network (the words planLaunch gave).
     std::vector<std::string> command = process.argv;
+    if (preparedTap) {
+        state.startLine = "--no-network";
+    }
     if (networkMode != NetworkMode::User) {
-        auto tap = wireTapNetwork(spec, networkMode, pid, plan.ukRunArgs, what, log_, options.id);
-        if (tap) {
+        auto tap = wireTapNetwork(spec, networkMode, pid, plan.ukRunArgs, preparedTap, what, log_,
+                                  options.id);
+        if (tap && preparedTap) {
+            state.tap = tap->wiring;
+            state.startLine = spaced(tap->settings);
+            const TapWiring& w = tap->wiring;
+            log_.info("container " + options.id + ": the guest takes over " + w.interface +
+                      " through the tap " + w.tap + "; at start it gets " + state.startLine);
+            for (const auto& n : tap->notes) {
+                log_.warning("container " + options.id + ": " + n);
+            }
+        } else if (tap) {
             state.tap = tap->wiring;
             if (spec.network == NetworkNamespace::Join) {
                 state.tapNamespace = spec.networkPath;
@@ -400,7 +443,10 @@ void ContainerRuntime::create(const CreateOptions& options, const BundleSpec& sp
     if (!options.pidFile.empty()) {
         fs::writeFileAtomic(options.pidFile, std::to_string(pid));
     }
-    bootContainerProcess(std::exchange(bootFd.fd, -1));
+    dir.save(state);
+    if (bootFd.fd >= 0) {
+        bootContainerProcess(std::exchange(bootFd.fd, -1));
+    }
     rollback.commit();
     for (const auto& w : plan.warnings) {
         log_.warning("container " + options.id + ": " + w);
@@ -421,7 +467,7 @@ void ContainerRuntime::start(const std::string& id) {
     case Status::Paused:
         throw Error("cannot start an already running container");
     }
-    releaseContainerProcess(dir.execFifo(),
+    releaseContainerProcess(dir.execFifo(), state.startLine,
                             [&] { return processRunning(state.pid, state.pidStartTime); });
     ::unlink(dir.execFifo().c_str());
     state.started = true;

@@ -243,7 +243,8 @@ std::string encodeState(const ContainerState& s) {
            {"cgroupDirs", cgroupDirs},
            {"annotations", annotationsJson(s)},
            {"poststart", hooksJson(s.poststart)},
-           {"poststop", hooksJson(s.poststop)}};
+           {"poststop", hooksJson(s.poststop)},
+           {"startLine", s.startLine}};
     if (s.tap) {
         j["tap"] = tapJson(*s.tap, s.tapNamespace);
     }
@@ -271,6 +272,7 @@ ContainerState decodeState(const std::string& text, const std::string& what) {
         }
         s.poststart = hooksFromJson(j.at("poststart"));
         s.poststop = hooksFromJson(j.at("poststop"));
+        s.startLine = j.value("startLine", std::string("0"));
         if (j.contains("tap")) {
             s.tap = tapFromJson(j.at("tap"), s.tapNamespace);
         }

@@ -580,6 +580,8 @@ const Link* linkNamed(const std::vector<Link>& all, const std::string& name) {
 // The tap's alias records the wiring, so a later uk container in the same namespace can undo
 // one whose delete never ran (IFALIASZ: 256 bytes with the terminating zero).
 constexpr char kAliasTag[] = "uk-runtime";
+// The alias of a tap made before the guest booted and not wired yet (prepareTap).
+constexpr char kPendingAlias[] = "uk-runtime: not wired yet";
 
 std::string aliasFor(const TapWiring& w) {
     nlohmann::json j{{"by", kAliasTag}, {"if", w.interface}, {"mtu", w.mtu}};
@@ -743,7 +745,7 @@ std::optional<TapWiring> findContainerInterface(std::string& why) {
     std::vector<Link> all = links(nl);
     // An earlier uk container's wiring that delete did not undo (a pod's shared namespace):
     // give the interface its addresses back first.
-    if (const Link* tap = linkNamed(all, kTapName)) {
+    if (const Link* tap = linkNamed(all, kTapName); tap != nullptr && tap->alias != kPendingAlias) {
         auto earlier = wiringFromAlias(tap->alias);
         if (!earlier) {
             why = std::string("the namespace has an interface named ") + kTapName +
@@ -809,11 +811,16 @@ void wireTap(const TapWiring& w) {
     if (eth == nullptr) {
         throw Error("the interface " + w.interface + " is gone from the network namespace");
     }
-    if (linkNamed(all, w.tap) != nullptr) {
+    // A tap prepareTap made (QEMU has it already) is used as it is, and kept on failure.
+    const Link* existing = linkNamed(all, w.tap);
+    const bool prepared = existing != nullptr && existing->alias == kPendingAlias;
+    if (existing != nullptr && !prepared) {
         throw Error("the network namespace has an interface named " + w.tap + " already");
     }
     const int ethIndex = eth->index;
-    makeTap(w.tap);
+    if (!prepared) {
+        makeTap(w.tap);
+    }
     int tapIndex = static_cast<int>(::if_nametoindex(w.tap.c_str()));
     bool ethQdisc = false;
     size_t removed = 0;
@@ -840,7 +847,7 @@ void wireTap(const TapWiring& w) {
             if (ethQdisc) {
                 deleteIngressQdisc(nl, ethIndex, w.interface);
             }
-            if (tapIndex != 0) {
+            if (tapIndex != 0 && !prepared) {
                 deleteLink(nl, tapIndex, w.tap);
             }
             for (size_t i = 0; i < removed; ++i) {
@@ -853,6 +860,20 @@ void wireTap(const TapWiring& w) {
         }
         throw;
     }
+}
+
+void prepareTap() {
+    Netlink nl;
+    if (linkNamed(links(nl), kTapName) != nullptr) {
+        throw Error(std::string("the network namespace has an interface named ") + kTapName +
+                    " already");
+    }
+    makeTap(kTapName);
+    int index = static_cast<int>(::if_nametoindex(kTapName));
+    if (index == 0) {
+        throwErrno(std::string("cannot find the tap ") + kTapName + " just made");
+    }
+    setLink(nl, index, 1500, kPendingAlias, kTapName);
 }
 
 void unwireTap(const TapWiring& w) {
@@ -934,8 +955,11 @@ std::string containerResolvConf(const BundleSpec& spec) {
     return "";
 }
 
-std::vector<std::string> tapRunArgs(const std::vector<std::string>& userArgs, const TapWiring& w,
-                                    const std::vector<std::string>& dns) {
+namespace {
+
+// `userArgs` less every `-p VALUE` before --entrypoint, with `net` inserted before it.
+std::vector<std::string> withNetwork(const std::vector<std::string>& userArgs,
+                                     const std::vector<std::string>& net) {
     std::vector<std::string> out;
     size_t i = 0;
     for (; i < userArgs.size() && userArgs[i] != "--entrypoint"; ++i) {
@@ -945,7 +969,15 @@ std::vector<std::string> tapRunArgs(const std::vector<std::string>& userArgs, co
         }
         out.push_back(userArgs[i]);
     }
-    out.insert(out.end(), {"--net", "tap:" + w.tap, "--mac", w.mac});
+    out.insert(out.end(), net.begin(), net.end());
+    out.insert(out.end(), userArgs.begin() + static_cast<long>(i), userArgs.end());
+    return out;
+}
+
+} // namespace
+
+std::vector<std::string> tapSettings(const TapWiring& w, const std::vector<std::string>& dns) {
+    std::vector<std::string> out{"--mac", w.mac};
     if (!w.addresses.empty()) {
         out.insert(out.end(), {"--ip", formatInterfaceAddress(w.addresses.front())});
     }
@@ -955,8 +987,19 @@ std::vector<std::string> tapRunArgs(const std::vector<std::string>& userArgs, co
     for (const auto& d : dns) {
         out.insert(out.end(), {"--dns", d});
     }
-    out.insert(out.end(), userArgs.begin() + static_cast<long>(i), userArgs.end());
     return out;
+}
+
+std::vector<std::string> tapRunArgs(const std::vector<std::string>& userArgs, const TapWiring& w,
+                                    const std::vector<std::string>& dns) {
+    std::vector<std::string> net{"--net", "tap:" + w.tap};
+    std::vector<std::string> settings = tapSettings(w, dns);
+    net.insert(net.end(), settings.begin(), settings.end());
+    return withNetwork(userArgs, net);
+}
+
+std::vector<std::string> preparedTapRunArgs(const std::vector<std::string>& userArgs) {
+    return withNetwork(userArgs, {"--net", std::string("tap:") + kTapName});
 }
 
 } // namespace uk::runtime

@@ -16,7 +16,9 @@
 #                                   container's eth0 through a tap (its address, no -p), curl
 #                                   gets the page through -p, a runc container on the network
 #                                   reaches the guest at its address and the guest reaches a
-#                                   runc container; --network none stays on the user network
+#                                   runc container (the guest boots on the tap while Docker's
+#                                   hook wires eth0, and gets eth0's settings at start);
+#                                   --network none: no network, loopback only
 #   -m too small                    docker run fails with uk-runtime's message
 #   ctr                             containerd's own client (the containerd dockerd started):
 #                                   ctr run --runc-binary uk-runtime for the uk image and, handed
@@ -224,11 +226,16 @@ http_cid=$OUT
 http_ip=$(timeout 30 docker inspect -f '{{range .NetworkSettings.Networks}}{{.IPAddress}}{{end}}' "$http_cid")
 http_pid=$(timeout 30 docker inspect -f '{{.State.Pid}}' "$http_cid")
 words=$(tr '\0' ' ' <"/proc/$http_pid/cmdline" 2>/dev/null || true)
-if grep -q -- "--net tap:uk-tap0 --mac [0-9a-f:]* --ip $http_ip/[0-9]* " <<<"$words" &&
-    ! grep -q -- ' -p 0.0.0.0:' <<<"$words" && in_subnet "$http_ip"; then
-    pass "tap: uk run takes over eth0 ($http_ip in $subnet) through uk-tap0, without -p"
+# The guest booted on uk-tap0 while Docker's hook wired eth0; eth0's settings came with the
+# start (uk-runtime's state keeps what start wrote to the exec FIFO).
+gate=$(grep -o -- '--start-gate [^ ]*' <<<"$words" | cut -d' ' -f2)
+start_line=$(python3 -c 'import json, sys; print(json.load(open(sys.argv[1]))["startLine"])' \
+    "$(dirname "$gate")/uk-container.json" 2>/dev/null || true)
+if grep -q -- "--net tap:uk-tap0 " <<<"$words" && ! grep -q -- ' -p 0.0.0.0:' <<<"$words" &&
+    grep -q -- "^--mac [0-9a-f:]* --ip $http_ip/[0-9]* " <<<"$start_line" && in_subnet "$http_ip"; then
+    pass "tap: uk run takes over eth0 ($http_ip in $subnet) through uk-tap0, without -p; the settings come at start"
 else
-    fail "tap: the container's uk run ($http_ip, $subnet): $words"
+    fail "tap: the container's uk run ($http_ip, $subnet): $words; at start: $start_line"
 fi
 body=$(fetch_page "$port")
 expect_eq "hello from a uk httpd" "$body" "-p: curl gets the page from httpd in the guest"
@@ -271,9 +278,11 @@ expect_eq "hello from a uk httpd" "$body" "tap: after docker restart curl gets t
 dk rm -f "$http_cid"
 expect_status 0 "docker rm -f of the httpd container"
 dk network rm uk-test-net
-# Without an interface (--network none) the guest stays on QEMU's user network.
+# Without an interface (--network none) the guest has no network either: loopback only, its
+# host name on 127.0.1.1.
 dk run --runtime uk --rm --network none "$IMG" cat /etc/hosts
-expect_out '^10\.0\.2\.15[[:space:]]' "--network none: the guest is on the user network (10.0.2.15)"
+expect_out '^127\.0\.1\.1[[:space:]]' "--network none: the guest has no address (loopback only)"
+expect_no_out '^10\.0\.2\.15' "--network none: the guest is not on QEMU's user network"
 
 # --- ctr ------------------------------------------------------------------------------------------
 

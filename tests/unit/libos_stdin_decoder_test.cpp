@@ -22,6 +22,9 @@ std::string decode(uk::tty::StdinDecoder& d, const std::string& in, bool* eof) {
         case uk::tty::StdinDecoder::Result::Signal:
             out += "<sig" + std::to_string(b) + ">";
             break;
+        case uk::tty::StdinDecoder::Result::StartText:
+            out += static_cast<char>(b);
+            break;
         case uk::tty::StdinDecoder::Result::Start:
             out += "<start>";
             break;
@@ -78,15 +81,18 @@ TEST_CASE("stdin decoder: signals from the host") {
     CHECK(decode(raw, std::string("\x10\x13\x0f", 3), &eof) == std::string("\x10\x13\x0f", 3));
 }
 
-TEST_CASE("stdin decoder: the start gate") {
+TEST_CASE("stdin decoder: the start gate and its words") {
     uk::tty::StdinDecoder d(true);
     bool eof;
-    CHECK(decode(d,
-                 std::string("\x10\x02"
-                             "a\x10\x02\x02",
-                             6),
-                 &eof) == std::string("<start>a<start>") + '\x02');
+    // A bare start, then data, then a start with words (taken literally, escape bytes too).
+    CHECK(decode(d, "\x10\x02\na\x10\x02uk.ip=1.2.3.4/8 uk.nonet\x10\nb", &eof) ==
+          "<start>auk.ip=1.2.3.4/8 uk.nonet\x10<start>b");
     CHECK_FALSE(eof);
+    // Split across reads.
+    CHECK(decode(d, "\x10", &eof) == "");
+    CHECK(decode(d, "\x02uk", &eof) == "uk");
+    CHECK(decode(d, ".gate\n\x10\x04", &eof) == ".gate<start>");
+    CHECK(eof);
     uk::tty::StdinDecoder raw(false);
-    CHECK(decode(raw, std::string("\x10\x02", 2), &eof) == std::string("\x10\x02", 2));
+    CHECK(decode(raw, "\x10\x02\n", &eof) == "\x10\x02\n");
 }

@@ -32,6 +32,9 @@ std::pair<std::string, bool> guestDecode(const std::string& framed) {
         case uk::tty::StdinDecoder::Result::Signal:
             out += "<sig" + std::to_string(b) + ">";
             break;
+        case uk::tty::StdinDecoder::Result::StartText:
+            out += static_cast<char>(b);
+            break;
         case uk::tty::StdinDecoder::Result::Start:
             out += "<start>";
             break;
@@ -202,14 +205,15 @@ TEST_CASE("stdin framing: a signal and the start travel between data bytes") {
     std::string framed;
     StdinEncoder::encode("ab", framed);
     framed += StdinEncoder::signal(15);
-    framed += StdinEncoder::start();
+    framed += StdinEncoder::start("");
+    framed += StdinEncoder::start("uk.ip=10.0.0.2/8 uk.nonet");
     StdinEncoder::encode(std::string("\x10"
                                      "c",
                                      2),
                          framed);
     framed += StdinEncoder::endOfFile();
     auto [out, eof] = guestDecode(framed);
-    CHECK(out == std::string("ab<sig15><start>\x10"
+    CHECK(out == std::string("ab<sig15><start>uk.ip=10.0.0.2/8 uk.nonet<start>\x10"
                              "c"));
     CHECK(eof);
 }

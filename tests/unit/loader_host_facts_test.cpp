@@ -28,7 +28,7 @@ TEST_CASE("host facts: round trip, and facts from another boot are dropped") {
 
 TEST_CASE("host facts: the store persists what it learns") {
     uk::fs::TempDir dir("uk-facts-test");
-    auto file = dir.path() / "sub" / "host-facts";  // the store makes "sub" itself, mode 0700
+    auto file = dir.path() / "sub" / "host-facts"; // the store makes "sub" itself, mode 0700
     {
         HostFactsStore store(file);
         CHECK(store.facts().kvmBroken.empty());

@@ -511,7 +511,43 @@ TEST_CASE("run options: --workdir and --mac") {
     CHECK(parse({"a", "--mac", "02:AB:cd:00:11:22"}).mac == "02:ab:cd:00:11:22");
     CHECK(parse({"a"}).mac.empty());
     CHECK(errorOf({"a", "--mac", "02:ab:cd:00:11"}).find("six hex pairs") != std::string::npos);
-    CHECK(errorOf({"a", "--mac", "02-ab-cd-00-11-22"}).find("six hex pairs") !=
-          std::string::npos);
+    CHECK(errorOf({"a", "--mac", "02-ab-cd-00-11-22"}).find("six hex pairs") != std::string::npos);
     CHECK(errorOf({"a", "--mac", "03:00:00:00:00:01"}).find("multicast") != std::string::npos);
+}
+
+TEST_CASE("run options: --start-gate and what its FIFO may carry") {
+    using uk::loader::startGateWords;
+    CHECK(parse({"a", "--start-gate", "/run/x/exec.fifo"}).startGate == "/run/x/exec.fifo");
+    CHECK(errorOf({"a", "--start-gate", ""}) == "--start-gate: expected the path of a FIFO");
+    CHECK(errorOf({"a", "--start-gate", "f", "-d"}).find("foreground") != std::string::npos);
+    CHECK(errorOf({"a", "--start-gate", "f", "--print-cmd"}).find("foreground") !=
+          std::string::npos);
+
+    CHECK(startGateWords("0\n") == "");
+    CHECK(startGateWords("") == "");
+    CHECK(startGateWords(" \n") == "");
+    CHECK(startGateWords("--mac 02:42:AC:11:00:02 --ip 172.17.0.2/16 --gw 172.17.0.1 --dns "
+                         "10.0.0.1 --dns 10.0.0.2\n") ==
+          "uk.mac=02:42:ac:11:00:02 uk.ip=172.17.0.2/16 uk.gw=172.17.0.1 uk.dns=10.0.0.1 "
+          "uk.dns=10.0.0.2");
+    CHECK(startGateWords("--ip 10.1.2.3") == "uk.ip=10.1.2.3/24");
+    CHECK(startGateWords("--no-network\n") == "uk.nonet");
+    auto error = [](std::string_view text) {
+        try {
+            startGateWords(text);
+        } catch (const UsageError& e) {
+            return std::string(e.what());
+        }
+        return std::string("no error");
+    };
+    CHECK(error("--hostname x").find("unexpected '--hostname'") != std::string::npos);
+    CHECK(error("--ip") == "--ip needs a value");
+    CHECK(error("--ip 1.2.3.4/8 --ip 1.2.3.5/8").find("unexpected '--ip'") != std::string::npos);
+    CHECK(error("--gw 10.0.0.1") == "--gw without --ip");
+    CHECK(error("--no-network --ip 10.0.0.2/8") == "--no-network with network settings");
+    CHECK(error("--mac 03:00:00:00:00:01").find("multicast") != std::string::npos);
+    CHECK(error("--ip 300.1.1.1/8") != "no error");
+    CHECK(error("--dns 1.1.1.1 --dns 1.1.1.2 --dns 1.1.1.3 --dns 1.1.1.4")
+              .find("unexpected '--dns'") != std::string::npos);
+    CHECK(error("0 0") != "no error");
 }

@@ -5,6 +5,7 @@
 
 #include <fcntl.h>
 #include <signal.h>
+#include <sys/stat.h>
 #include <unistd.h>
 
 #include <chrono>
@@ -12,6 +13,7 @@
 #include <thread>
 
 #include <uk/loader/vm_session.h>
+#include <uk/support/error.h>
 #include <uk/support/fs.h>
 
 using uk::loader::BacktraceFrame;
@@ -226,4 +228,64 @@ TEST_CASE_FIXTURE(FakeQemu, "session: a signal ignored on entry (nohup) stays ig
     CHECK(o.stoppedBySignal == 0);
     CHECK(o.timedOut);
     sigaction(SIGHUP, &before, nullptr);
+}
+
+namespace {
+// A FIFO for the start gate, opened as uk run opens it, and a writer that writes `line`
+// after `delay`.
+struct StartGate {
+    uk::fs::TempDir dir{"uk-gate-test"};
+    std::string path = (dir.path() / "gate").string();
+    int fd = -1;
+    StartGate() {
+        REQUIRE(::mkfifo(path.c_str(), 0600) == 0);
+        fd = ::open(path.c_str(), O_RDWR | O_NONBLOCK | O_CLOEXEC);
+        REQUIRE(fd >= 0);
+    }
+    ~StartGate() { ::close(fd); }
+    std::thread open(std::string line, std::chrono::milliseconds delay) {
+        return std::thread([this, line, delay] {
+            std::this_thread::sleep_for(delay);
+            int w = ::open(path.c_str(), O_WRONLY | O_CLOEXEC);
+            (void)!::write(w, line.data(), line.size());
+            ::close(w);
+        });
+    }
+};
+} // namespace
+
+TEST_CASE_FIXTURE(FakeQemu, "session: the start gate holds input until its write, then starts") {
+    input = "ab";
+    StartGate gate;
+    SessionSettings s;
+    s.startGateFd = gate.fd;
+    s.startWords = [](std::string_view text) {
+        return text == "go\n" ? std::string("uk.x=1") : std::string("?");
+    };
+    auto writer = gate.open("go\n", std::chrono::milliseconds(300));
+    // The fake guest reads nothing for 0.2 s (nothing may come before the start), then the
+    // start with its words, the input and its end.
+    VmOutcome o =
+        run(kReady + "if timeout 0.2 head -c 1 >/dev/null; then echo early; else echo held; "
+                     "fi; head -c 13 | od -An -c | tr -s ' '",
+            s);
+    writer.join();
+    CHECK(output == "held\n 020 002 u k . x = 1 \\n a b 020 004\n");
+    REQUIRE(o.startGateOpened);
+    CHECK(*o.startGateOpened == "uk.x=1");
+    CHECK(o.startGateError.empty());
+}
+
+TEST_CASE_FIXTURE(FakeQemu, "session: a start gate write it cannot take stops the VM") {
+    StartGate gate;
+    SessionSettings s;
+    s.startGateFd = gate.fd;
+    s.startWords = [](std::string_view) -> std::string { throw uk::Error("no such setting"); };
+    auto writer = gate.open("--bogus\n", std::chrono::milliseconds(100));
+    auto start = std::chrono::steady_clock::now();
+    VmOutcome o = run(kReady + "exec sleep 20", s);
+    writer.join();
+    CHECK(o.startGateError == "no such setting");
+    CHECK_FALSE(o.startGateOpened);
+    CHECK(std::chrono::steady_clock::now() - start < std::chrono::seconds(3));
 }

@@ -356,7 +356,10 @@ TEST_CASE("state: the marker round-trips; runc's state JSON") {
     s.cgroupDirs = {"/sys/fs/cgroup/memory/docker/c1"};
     s.annotations = {{"a", "b"}};
     s.poststop = {Hook{"/bin/h", {"h"}, {"X=1"}, 3}};
+    CHECK(decodeState(encodeState(s), "m").startLine == "0"); // the default: a plain start
+    s.startLine = "--mac 02:42:ac:11:00:02 --ip 172.17.0.2/16";
     ContainerState back = decodeState(encodeState(s), "m");
+    CHECK(back.startLine == s.startLine);
     CHECK(back.id == "c1");
     CHECK(back.pid == 4242);
     CHECK(back.pidStartTime == 99);
@@ -575,4 +578,11 @@ TEST_CASE("tap network: uk run's words with the tap instead of published ports")
                                      "-p"};
     CHECK(got == want);
     CHECK(formatInterfaceAddress(w.addresses[0]) == "172.18.0.2/16");
+    // Booted on a prepared tap: the network alone on the command line, the settings at start.
+    CHECK(preparedTapRunArgs(user) ==
+          std::vector<std::string>{"--initrd", "/a/x.cpio", "--net", "tap:uk-tap0", "--entrypoint",
+                                   "/bin/sh", "/r/.uk/kernel", "--", "-p"});
+    CHECK(tapSettings(w, {"10.0.0.2"}) ==
+          std::vector<std::string>{"--mac", "02:42:ac:12:00:02", "--ip", "172.18.0.2/16", "--gw",
+                                   "172.18.0.1", "--dns", "10.0.0.2"});
 }

@@ -69,6 +69,11 @@ inline constexpr char kOptDns[] = "uk.dns";
 inline constexpr size_t kMaxDnsServers = 3;
 // uk.hostname=NAME: the host name (uname's nodename), RFC 1123 labels, at most 64 bytes.
 inline constexpr char kOptHostname[] = "uk.hostname";
+// uk.mac=XX:XX:XX:XX:XX:XX: the address the guest's network card uses instead of the one the
+// device reports (a container's interface that the guest takes over after the card was made).
+inline constexpr char kOptMac[] = "uk.mac";
+// uk.nonet: no network at all, loopback only, whatever cards there are.
+inline constexpr char kOptNoNetwork[] = "uk.nonet";
 // uk.workdir=DIR: the application's working directory, instead of the image's WorkingDir
 // (uk run --workdir; an OCI runtime's process.cwd).
 inline constexpr char kOptWorkdir[] = "uk.workdir";
@@ -82,8 +87,11 @@ inline constexpr char kOptStartGate[] = "uk.gate";
 // kStdinEscape kStdinEscape is a literal kStdinEscape byte, kStdinEscape kStdinEof is end of
 // file, and kStdinEscape kStdinSignal N (1-64) sends signal N to the application's first
 // process (how uk run passes on the SIGTERM of `docker stop`, or Ctrl-C's SIGINT), and
-// kStdinEscape kStdinStart opens the start gate (uk.gate). uk run always uses this framing; a
-// bare QEMU serial line has no end of file.
+// kStdinEscape kStdinStart opens the start gate (uk.gate). The start is followed by words up to
+// a '\n' (none: the '\n' alone), options that replace the command line's network settings
+// (uk.ip, uk.gw, uk.dns, uk.mac, uk.nonet) when there are any: a container's network is known
+// only after its guest booted. uk run always uses this framing; a bare QEMU serial line has no
+// end of file.
 inline constexpr uint8_t kStdinEscape = 0x10;
 inline constexpr uint8_t kStdinEof = 0x04;
 inline constexpr uint8_t kStdinSignal = 0x13;

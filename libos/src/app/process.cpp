@@ -11,6 +11,7 @@
 #include "../kernel/log.h"
 #include "../kernel/memory.h"
 #include "../mm/address_space.h"
+#include "../net/config.h"
 #include "../proc/process.h"
 #include "../sched/scheduler.h"
 #include "../syscalls/errno.h"
@@ -407,9 +408,14 @@ void start(const CommandLine& cmdline) {
         // Everything up to the entry is done: what is left for `start` is the program itself.
         log::info("boot: %lu us to the start gate",
                   clock::tscToNs(arch::rdtsc() - clock::bootTsc()) / 1000);
-        if (int sig = tty::waitAtStartGate(); sig != 0) {
+        const char* words = "";
+        if (int sig = tty::waitAtStartGate(&words); sig != 0) {
             log::info("start gate: signal %d came before the start", sig);
             exitProcess(128 + sig);
+        }
+        if (words[0] != 0) {
+            log::info("start gate: %s", words);
+            net::applyStartOptions(words);
         }
     }
     arch::resetFpuState();

@@ -39,7 +39,8 @@ void checkOptions(const uk::CommandLine& cl) {
         uk::image::kOptTime,     uk::image::kOptSeed,       uk::image::kOptEnv,
         uk::image::kOptTscHz,    uk::image::kOptEntrypoint, uk::image::kOptUser,
         uk::image::kOptIp,       uk::image::kOptGateway,    uk::image::kOptDns,
-        uk::image::kOptHostname, uk::image::kOptWorkdir,    uk::image::kOptStartGate};
+        uk::image::kOptHostname, uk::image::kOptWorkdir,    uk::image::kOptStartGate,
+        uk::image::kOptMac,      uk::image::kOptNoNetwork};
     for (size_t i = 0; i < cl.optionCount(); ++i) {
         const char* o = cl.option(i);
         bool known = false;

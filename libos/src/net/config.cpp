@@ -1,11 +1,14 @@
 #include "config.h"
 
+#include <uk/hex_digit.h>
 #include <uk/image_format.h>
 
 #include "../base/format.h"
 #include "../kernel/cmdline.h"
+#include "../kernel/log.h"
 #include "../vfs/file.h"
 #include "../vfs/ops.h"
+#include "../vfs/system.h"
 
 namespace uk::net {
 
@@ -33,6 +36,28 @@ bool validHostname(const char* s) {
         }
     }
     return n > 0 && n < sizeof(Config::hostname);
+}
+
+bool sameWord(const char* a, const char* b) {
+    while (*a != 0 && *a == *b) {
+        ++a;
+        ++b;
+    }
+    return *a == *b;
+}
+
+// "02:42:ac:11:00:02": six pairs of hex digits separated by ':'.
+bool parseMac(const char* s, uint8_t* out) {
+    for (int i = 0; i < 6; ++i) {
+        int hi = hexDigitValue(s[0]);
+        int lo = hi < 0 ? -1 : hexDigitValue(s[1]);
+        if (lo < 0 || s[2] != (i == 5 ? 0 : ':')) {
+            return false;
+        }
+        out[i] = static_cast<uint8_t>(hi * 16 + lo);
+        s += 3;
+    }
+    return true;
 }
 
 long writeFile(vfs::Context& ctx, const char* path, const char* text, size_t len) {
@@ -131,6 +156,11 @@ Config parseConfig(const CommandLine& cmdline, void (*complain)(const char*)) {
             if (ok) {
                 c.dns[c.dnsCount++] = a;
             }
+        } else if ((v = optionValue(o, image::kOptMac)) != nullptr) {
+            ok = parseMac(v, c.mac);
+            c.haveMac = ok;
+        } else if (sameWord(o, image::kOptNoNetwork)) {
+            c.noNetwork = true;
         } else if ((v = optionValue(o, image::kOptHostname)) != nullptr) {
             ok = validHostname(v);
             if (ok) {
@@ -165,6 +195,36 @@ void setBootConfig(const Config& config) {
 
 const Config& bootConfig() {
     return g_config;
+}
+
+void applyStartOptions(const char* words) {
+    static CommandLine start; // too big for a kernel stack
+    start = CommandLine();
+    if (!start.parse(words)) {
+        log::notice("the start's words: %s", start.error());
+    }
+    Config late = parseConfig(start, [](const char* option) {
+        log::notice("ignoring %s from the start: not a valid value", option);
+    });
+    if (late.ip == 0 && late.gateway == 0 && late.dnsCount == 0 && !late.haveMac &&
+        !late.noNetwork) {
+        return;
+    }
+    Config c = g_config;
+    c.ip = late.ip;
+    c.prefix = late.prefix;
+    c.gateway = late.gateway;
+    c.dnsCount = late.dnsCount;
+    for (size_t i = 0; i < late.dnsCount; ++i) {
+        c.dns[i] = late.dns[i];
+    }
+    c.haveMac = late.haveMac;
+    __builtin_memcpy(c.mac, late.mac, sizeof c.mac);
+    c.noNetwork = late.noNetwork;
+    g_config = c;
+    if (long r = writeResolverFiles(vfs::current(), c); r < 0) {
+        log::notice("cannot write /etc/hosts and /etc/resolv.conf (error %ld)", -r);
+    }
 }
 
 long writeResolverFiles(vfs::Context& ctx, const Config& config) {

@@ -28,6 +28,9 @@ struct Config {
     uint32_t dns[kMaxDns] = {};
     size_t dnsCount = 0;
     char hostname[65] = {}; // at most 64 bytes, as Linux (HOST_NAME_MAX)
+    uint8_t mac[6] = {};    // with haveMac: the card's address instead of its own
+    bool haveMac = false;
+    bool noNetwork = false; // uk.nonet: loopback only
     // The virtio-mmio devices QEMU's microvm announced (virtio_mmio.device= words), probed
     // when the stack starts.
     VirtioMmioSpec mmio[kMaxMmioDevices] = {};
@@ -51,6 +54,11 @@ Config parseConfig(const CommandLine& cmdline, void (*complain)(const char* opti
 // The configuration boot read (for the stack, which starts later).
 void setBootConfig(const Config& config);
 const Config& bootConfig();
+// The words that came with the start (uk.gate), `words` separated by spaces: when they hold
+// any network option (uk.ip, uk.gw, uk.dns, uk.mac, uk.nonet), those replace the boot
+// configuration's address, gateway, name servers, MAC and uk.nonet, and the resolver files are
+// written again. Values that do not parse are logged and ignored.
+void applyStartOptions(const char* words);
 
 // Writes /etc/resolv.conf (the name servers, when there are any) and adds the usual
 // localhost lines and the host name to /etc/hosts (made if missing), as Docker does for a

@@ -13,6 +13,8 @@
 #include <netif/ethernet.h>
 
 #include "../app/process.h"
+#include <uk/image_format.h>
+
 #include "../kernel/log.h"
 #include "../sched/scheduler.h"
 #include "../sched/timer.h"
@@ -111,7 +113,10 @@ err_t ethInit(struct netif* n) {
     n->linkoutput = linkOutput;
     n->mtu = static_cast<u16_t>(g_device->mtu());
     n->hwaddr_len = 6;
-    __builtin_memcpy(n->hwaddr, g_device->mac(), 6);
+    // A MAC from uk.mac wins: the guest takes over a container's interface and its address
+    // (the device accepts every destination: no receive filter is negotiated).
+    const Config& c = bootConfig();
+    __builtin_memcpy(n->hwaddr, c.haveMac ? c.mac : g_device->mac(), 6);
     n->flags = NETIF_FLAG_BROADCAST | NETIF_FLAG_ETHARP | NETIF_FLAG_ETHERNET | NETIF_FLAG_MLD6;
     if (g_device->checksumOffload()) {
         // The device computes TCP and UDP checksums of what is sent; received frames are
@@ -190,6 +195,11 @@ void startStack() {
     // The network cards: only now, so a program without sockets neither links the drivers
     // nor waits for them at boot.
     const Config& c = bootConfig();
+    if (c.noNetwork) {
+        log::info("net: no network (%s); loopback only", image::kOptNoNetwork);
+        stackWorkDone();
+        return;
+    }
     probeVirtioMmio(c.mmio, c.mmioCount);
     probeVirtioPci();
     g_device = netDevice(0);
@@ -205,6 +215,10 @@ void startStack() {
     if (netif_add(&g_eth, &ip, &mask, &gw, nullptr, ethInit, ethernet_input) == nullptr) {
         log::notice("net: %s cannot be added to the stack", g_device->describe());
         return;
+    }
+    if (c.haveMac) {
+        log::info("net: MAC %02x:%02x:%02x:%02x:%02x:%02x (%s), not the card's own", c.mac[0],
+                  c.mac[1], c.mac[2], c.mac[3], c.mac[4], c.mac[5], image::kOptMac);
     }
     if (c.hostname[0] != 0) {
         netif_set_hostname(&g_eth, c.hostname);

@@ -2,6 +2,7 @@
 
 #include <uk/arch/cpu.h>
 #include <uk/arch/cpu_setup.h>
+#include <uk/hex_digit.h>
 #include <uk/image_format.h>
 
 #include "../kernel/cmdline.h"
@@ -23,18 +24,6 @@ bool rdrand64(uint64_t* out) {
     return false;
 }
 
-int hexDigit(char c) {
-    if (c >= '0' && c <= '9') {
-        return c - '0';
-    }
-    if (c >= 'a' && c <= 'f') {
-        return c - 'a' + 10;
-    }
-    if (c >= 'A' && c <= 'F') {
-        return c - 'A' + 10;
-    }
-    return -1;
-}
 } // namespace
 
 ChaChaRng& rng() {
@@ -57,9 +46,11 @@ const char* seedAtBoot(const CommandLine& cmdline) {
     if (const char* seed = cmdline.value(image::kOptSeed); seed != nullptr) {
         uint8_t bytes[32];
         size_t n = 0;
-        for (; n < sizeof bytes && hexDigit(seed[2 * n]) >= 0 && hexDigit(seed[2 * n + 1]) >= 0;
+        for (; n < sizeof bytes && hexDigitValue(seed[2 * n]) >= 0 &&
+               hexDigitValue(seed[2 * n + 1]) >= 0;
              ++n) {
-            bytes[n] = static_cast<uint8_t>(hexDigit(seed[2 * n]) * 16 + hexDigit(seed[2 * n + 1]));
+            bytes[n] = static_cast<uint8_t>(hexDigitValue(seed[2 * n]) * 16 +
+                                            hexDigitValue(seed[2 * n + 1]));
         }
         if (n == sizeof bytes) {
             g_rng.mix(bytes, n);

@@ -17,6 +17,7 @@ namespace uk::tty {
 namespace {
 
 constexpr size_t kRingSize = 4096;
+constexpr size_t kStartTextSize = 1024;
 
 struct Input {
     uint8_t ring[kRingSize] = {};
@@ -29,6 +30,8 @@ struct Input {
     bool gated = false;
     bool started = false;
     int signalBeforeStart = 0;
+    char startText[kStartTextSize] = {}; // the start's words (kept NUL-terminated)
+    size_t startTextLength = 0;
 };
 Input g_in;
 constinit sched::WaitQueue g_readers;
@@ -61,6 +64,12 @@ void onByte(uint8_t b, void*) {
     case StdinDecoder::Result::EndOfFile:
         g_in.eof = true;
         vfs::wakeAll(g_readers);
+        break;
+    case StdinDecoder::Result::StartText:
+        // Words beyond the room are dropped; the options that fit still parse.
+        if (!g_in.started && g_in.startTextLength + 1 < kStartTextSize) {
+            g_in.startText[g_in.startTextLength++] = static_cast<char>(decoded);
+        }
         break;
     case StdinDecoder::Result::Start:
         g_in.started = true;
@@ -103,7 +112,7 @@ void closeStartGate() {
     g_in.gated = true;
 }
 
-int waitAtStartGate() {
+int waitAtStartGate(const char** words) {
     bool wereEnabled = arch::interruptsEnabled();
     arch::disableInterrupts();
     // The receive interrupt opens the gate; the CPU halts meanwhile.
@@ -112,6 +121,7 @@ int waitAtStartGate() {
     }
     int sig = g_in.started ? 0 : g_in.signalBeforeStart;
     g_in.gated = false;
+    *words = g_in.startText;
     if (wereEnabled) {
         arch::enableInterrupts();
     }

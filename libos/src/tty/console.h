@@ -17,10 +17,10 @@ void init(bool escapedInput);
 
 // The start gate (uk.gate). closeStartGate() before the first process exists: signals from
 // the host are held for waitAtStartGate(), which blocks until the host's start and returns
-// 0, or returns the number of the signal that came first (one that would end a process
-// with default dispositions).
+// 0 with `words` set to the words that came with it ("" for none), or returns the number of
+// the signal that came first (one that would end a process with default dispositions).
 void closeStartGate();
-int waitAtStartGate();
+int waitAtStartGate(const char** words);
 
 void write(const char* data, size_t size);
 

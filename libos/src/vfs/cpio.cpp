@@ -1,6 +1,7 @@
 #include "cpio.h"
 
 #include <stdarg.h>
+#include <uk/hex_digit.h>
 
 #include "../base/format.h"
 #include "ops.h"
@@ -16,19 +17,6 @@ const char* const kFieldNames[13] = {"ino",       "mode",     "uid",      "gid",
 
 size_t align4(size_t v) {
     return (v + 3) & ~size_t{3};
-}
-
-int hexValue(uint8_t c) {
-    if (c >= '0' && c <= '9') {
-        return c - '0';
-    }
-    if (c >= 'a' && c <= 'f') {
-        return c - 'a' + 10;
-    }
-    if (c >= 'A' && c <= 'F') {
-        return c - 'A' + 10;
-    }
-    return -1;
 }
 
 bool isTrailer(const CpioEntry& e) {
@@ -95,7 +83,7 @@ CpioReader::Result CpioReader::next(CpioEntry* out) {
         for (int i = 0; i < 13; ++i) {
             uint32_t v = 0;
             for (int k = 0; k < 8; ++k) {
-                int d = hexValue(h[6 + i * 8 + k]);
+                int d = hexDigitValue(h[6 + i * 8 + k]);
                 if (d < 0) {
                     return fail(nullptr, "bad hex digit in field %s", kFieldNames[i]);
                 }

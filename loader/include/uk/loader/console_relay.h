@@ -21,8 +21,9 @@ public:
     static std::string_view endOfFile();
     // The three bytes that send signal `sig` (1-64) to the application's first process.
     static std::string signal(int sig);
-    // The two bytes that open the start gate of a guest booted with uk.gate.
-    static std::string_view start();
+    // What opens the start gate of a guest booted with uk.gate, with `words` (guest options,
+    // separated by spaces, no '\n') for it to apply first.
+    static std::string start(std::string_view words);
 };
 
 // One frame line of a guest backtrace: "[uk]   #<n> 0x<16 hex digits>".

@@ -33,8 +33,10 @@ struct VmOutcome {
     // ...given the user's input it had already consumed (raw, before framing).
     std::string inputBeforeOutput;
     bool inputEndedBeforeOutput = false;
-    bool inputReplayable = true;  // false when the input was not kept or too much to keep
-    bool startGateOpened = false; // the start gate's byte arrived (SessionSettings)
+    bool inputReplayable = true; // false when the input was not kept or too much to keep
+    // The start gate (SessionSettings): the guest words it opened with; why it could not open.
+    std::optional<std::string> startGateOpened;
+    std::string startGateError;
 };
 
 struct RunVerdict {

@@ -141,6 +141,11 @@ struct GuestNetwork {
 };
 GuestNetwork guestNetwork(const RunOptions& options);
 
+// What a write to the --start-gate FIFO asks for, as guest words for the start (uk.ip=...,
+// separated by spaces; "" for "0" or nothing): --ip, --gw, --dns, --mac, --no-network,
+// separated by white space. Throws UsageError for anything else.
+std::string startGateWords(std::string_view text);
+
 // "4M", "512M", "1G", "2048" (bare number = MiB), "65536K"; case-insensitive, optional "iB"
 // or "B". Returns MiB. Throws UsageError for anything else, sizes that are not whole MiB,
 // and sizes below the 2 MiB the library OS needs.

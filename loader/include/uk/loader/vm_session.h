@@ -4,6 +4,7 @@
 
 #include <chrono>
 #include <filesystem>
+#include <functional>
 #include <optional>
 #include <string>
 #include <string_view>
@@ -43,11 +44,14 @@ struct SessionSettings {
     // retried (VmOutcome::inputBeforeOutput); bounded by kMaxReplayInput.
     bool keepInputForRetry = false;
     // The start gate (uk run --start-gate): a FIFO opened for reading and writing, so it
-    // never reports end of file. Until a byte arrives there, uk run's input waits; then the
-    // guest (booted with uk.gate) is told to start. -1: no gate. Opened already: by an earlier
-    // attempt of the same run.
+    // never reports end of file. Until something arrives there (one write), uk run's input
+    // waits; then the guest (booted with uk.gate) is told to start, with the guest words
+    // `startWords` makes of what arrived (it throws uk::Error for what it cannot take: the VM
+    // is then stopped, VmOutcome::startGateError says why). -1: no gate. Opened already (with
+    // these words): by an earlier attempt of the same run.
     int startGateFd = -1;
-    bool startGateOpened = false;
+    std::function<std::string(std::string_view)> startWords;
+    std::optional<std::string> startGateOpened;
 };
 
 inline constexpr size_t kMaxReplayInput = 1 << 20;

@@ -52,11 +52,12 @@ SpawnedProcess spawnContainerProcess(const ContainerProcessSpec& spec);
 // guest up to its start gate. Closes `bootFd`.
 void bootContainerProcess(int bootFd);
 
-// `start`: writes the byte that opens the start gate to `fifo`, which uk run opens once it
-// runs; until then (at most `waitMs`) it is retried while `alive` says the process is there.
-// Throws uk::Error when the process is gone or never opened the FIFO.
-void releaseContainerProcess(const std::filesystem::path& fifo, const std::function<bool()>& alive,
-                             int waitMs = 10000);
+// `start`: writes `line` (one write: "0", or network settings, see uk run --start-gate) to
+// `fifo`, which opens the guest's start gate; uk run opens the FIFO once it runs, until then
+// (at most `waitMs`) it is retried while `alive` says the process is there. Throws uk::Error
+// when the process is gone or never opened the FIFO.
+void releaseContainerProcess(const std::filesystem::path& fifo, const std::string& line,
+                             const std::function<bool()>& alive, int waitMs = 10000);
 
 // Sends `signal` to every process of the container's session; returns how many there were.
 size_t signalSession(pid_t sid, int signal);

@@ -42,6 +42,9 @@ struct ContainerState {
     // a pod's, another container's), where delete gives the interface its addresses back.
     std::optional<TapWiring> tap;
     std::filesystem::path tapNamespace;
+    // What `start` writes to the exec FIFO for uk run --start-gate: "0", or the network
+    // settings create learned after the guest had booted (--mac ... --ip ..., --no-network).
+    std::string startLine = "0";
 };
 
 class StateDirectory {

@@ -76,9 +76,15 @@ void inNetworkNamespace(const std::filesystem::path& path, const std::function<v
 // interface is found with its addresses again.
 std::optional<TapWiring> findContainerInterface(std::string& why);
 
-// In the current thread's network namespace: makes the tap and the redirects and removes the
-// interface's IPv4 addresses. On failure undoes what it did and throws uk::Error.
+// In the current thread's network namespace: makes the tap (or takes prepareTap's) and the
+// redirects and removes the interface's IPv4 addresses. On failure undoes what it did (a
+// prepared tap stays) and throws uk::Error.
 void wireTap(const TapWiring& wiring);
+
+// In the current thread's network namespace, before the guest boots and before the hooks give
+// the namespace its interface: makes kTapName (up, unwired, marked as uk-runtime's), for QEMU
+// to attach to; wireTap later wires it. Throws uk::Error when the namespace has one already.
+void prepareTap();
 
 // In the current thread's network namespace: removes the tap and the interface's ingress
 // qdisc and gives the interface its addresses and default route back. Throws uk::Error.
@@ -102,5 +108,13 @@ std::string containerResolvConf(const BundleSpec& spec);
 // [--dns D]...` is inserted before --entrypoint.
 std::vector<std::string> tapRunArgs(const std::vector<std::string>& userArgs,
                                     const TapWiring& wiring, const std::vector<std::string>& dns);
+
+// The guest's side of `wiring`: --mac MAC --ip ADDR/PREFIX [--gw GW] [--dns D]..., as uk run
+// takes them on its command line or at the start (--start-gate).
+std::vector<std::string> tapSettings(const TapWiring& wiring, const std::vector<std::string>& dns);
+
+// uk run's words for a guest on prepareTap's tap, booted before the wiring is known: as
+// tapRunArgs, with `--net tap:uk-tap0` alone; the settings come with the start.
+std::vector<std::string> preparedTapRunArgs(const std::vector<std::string>& userArgs);
 
 } // namespace uk::runtime

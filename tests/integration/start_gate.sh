@@ -1,0 +1,82 @@
+#!/usr/bin/env bash
+# uk run --start-gate FIFO: the guest boots up to its application's entry and waits there
+# until something is written to the FIFO (how uk-runtime splits a container's create and
+# start). Checked with real boots: nothing of the application runs before the write; a plain
+# "0" starts it; a SIGTERM before the start ends the run with 143; network settings in the
+# write (--no-network; --ip/--gw/--mac) replace the command line's, and the guest uses them;
+# a write uk run cannot take, and a gate that is no FIFO, fail with status 125 and a message.
+source "$(dirname "$0")/lib.sh"
+trap stop_vm EXIT
+
+hello="$IMAGES/hello-c.img"
+inet="$IMAGES/inet.img"
+gate="$UK_WORK_DIR/gate"
+rm -f "$gate"
+mkfifo "$gate"
+
+# open_gate LINE: one write of LINE to the gate, as uk-runtime's start does.
+open_gate() { printf '%s\n' "$1" >"$gate"; }
+
+start_vm 'boot: [0-9]+ us to the start gate' -v --net none --start-gate "$gate" "$hello"
+sleep 1
+if grep -q 'Hello from uk!' "$UK_WORK_DIR/bg.out"; then
+    fail "the application ran before the start"
+else
+    pass "the guest waits at its start gate"
+fi
+open_gate 0
+wait_vm
+expect_status 0 "a plain start (0): the application runs and its status is uk run's"
+expect_out '^Hello from uk!' "a plain start: the application's output"
+
+start_vm 'to the start gate' -v --net none --start-gate "$gate" "$hello"
+kill -TERM "$VM"
+wait_vm
+expect_status 143 "SIGTERM before the start ends the run with 143"
+expect_no_out 'Hello from uk!' "SIGTERM before the start: the application never ran"
+
+start_vm 'to the start gate' -v --start-gate "$gate" "$inet" -- selftest
+open_gate --no-network
+wait_vm
+expect_status 0 "--no-network at start: the sockets selftest passes on loopback"
+expect_out 'net: no network \(uk\.nonet\); loopback only' "--no-network: the stack finds no card"
+expect_no_out 'virtio-net:' "--no-network: the card is left alone"
+
+port=$(free_port)
+python3 -c '
+import socket, sys
+s = socket.socket()
+s.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
+s.bind(("127.0.0.1", int(sys.argv[1])))
+s.listen(1)
+s.settimeout(100)
+c, _ = s.accept()
+c.recv(100)
+c.sendall(b"pong from the host\n")
+c.close()' "$port" &
+listener=$!
+sleep 0.3
+start_vm 'to the start gate' -v --start-gate "$gate" "$inet" -- connect 10.0.2.2 "$port"
+open_gate "--ip 10.0.2.15/24 --gw 10.0.2.2 --dns 10.0.2.3 --mac 02:42:ac:11:00:09"
+wait_vm
+wait "$listener" 2>/dev/null || true
+expect_status 0 "settings at start: the guest connects to the host"
+expect_out 'start gate: uk\.ip=10\.0\.2\.15/24 uk\.gw=10\.0\.2\.2 uk\.dns=10\.0\.2\.3 uk\.mac=02:42:ac:11:00:09' \
+    "settings at start: uk run hands them to the guest as options"
+expect_out 'net: MAC 02:42:ac:11:00:09 \(uk\.mac\)' "settings at start: the guest uses the MAC given"
+expect_out '^reply: pong from the host' "settings at start: ... and the network works with it"
+
+start_vm 'to the start gate' -v --net none --start-gate "$gate" "$hello"
+open_gate "--hostname other"
+wait_vm
+expect_status 125 "a start uk run cannot take"
+expect_out "^uk run: --start-gate: unexpected '--hostname'" "a start uk run cannot take: the message"
+expect_no_out 'Hello from uk!' "a start uk run cannot take: the application never ran"
+
+boot --start-gate "$hello" "$hello"
+expect_status 125 "a gate that is no FIFO"
+expect_err "is not a FIFO \(make one with mkfifo\)" "a gate that is no FIFO: the message"
+boot --start-gate "$UK_WORK_DIR/missing" "$hello"
+expect_status 125 "a gate that does not exist"
+expect_err "^uk run: --start-gate: cannot open $UK_WORK_DIR/missing" "a missing gate: the message"
+finish
