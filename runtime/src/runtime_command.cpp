@@ -168,6 +168,11 @@ int dispatch(const Invocation& inv, const std::vector<std::string>& argv, Runtim
             delegateToRunc(inv.global, argv, command, log, "`" + command + "` is runc's");
         }
         StateDirectory dir(inv.global.root, id);
+        if (command == "delete" && !dir.exists() && parseDeleteOptions(args).force) {
+            // Nobody's (uk's delete ran already, as the shim's cleanup finds it): deleted, as
+            // runc says for a container it does not know, without starting runc to say so.
+            return 0;
+        }
         if (!dir.isUkContainer()) {
             if (command == "delete" && dir.exists() && !stdfs::exists(dir.dir() / "state.json")) {
                 // Neither uk's nor runc's: what a create killed half-way leaves.

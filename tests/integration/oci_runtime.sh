@@ -316,6 +316,9 @@ mkdir -p "$ROOT/half-made"
 try rt delete half-made
 expect_eq "0 absent" "$STATUS $([ -e "$ROOT/half-made" ] && echo present || echo absent)" \
     "delete of a half-made container removes its directory"
+# The shim's cleanup deletes again what delete removed: done, as runc says, without runc.
+try rt --runc /nonexistent/runc delete --force half-made
+expect_eq 0 "$STATUS" "delete --force of a container that does not exist (runc not needed)"
 
 # --- terminal -------------------------------------------------------------------------------------
 
