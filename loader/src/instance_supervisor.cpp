@@ -54,7 +54,7 @@ void redirect(int fd, const char* path, int flags) {
 
 // The supervisor: from its setup to the VM's end. Returns runVm's status.
 int supervise(const InstanceStore& store, const Instance& instance, int readyFd,
-              const std::function<int()>& runVm) {
+              const std::function<int(const Instance&)>& runVm) {
     InstanceState state;
     try {
         if (::chdir("/") != 0) {
@@ -91,7 +91,7 @@ int supervise(const InstanceStore& store, const Instance& instance, int readyFd,
     [[maybe_unused]] ssize_t n = ::write(readyFd, &ready, 1);
     ::close(readyFd);
 
-    int status = runVm();
+    int status = runVm(instance);
     std::fflush(stdout);
     std::fflush(stderr);
     state.phase = InstancePhase::Exited;
@@ -111,7 +111,7 @@ int supervise(const InstanceStore& store, const Instance& instance, int readyFd,
 } // namespace
 
 DetachOutcome startDetached(const InstanceStore& store, InstanceConfig config,
-                            const std::function<int()>& runVm) {
+                            const std::function<int(const Instance&)>& runVm) {
     Instance instance = store.create(std::move(config));
     int ready[2];
     if (::pipe2(ready, O_CLOEXEC) != 0) {

@@ -1,5 +1,7 @@
 #include <uk/loader/qemu_command.h>
 
+#include <uk/loader/network_counters.h>
+
 #include <uk/image_format.h>
 
 namespace uk::loader {
@@ -60,6 +62,12 @@ QemuCommandBuilder& QemuCommandBuilder::supervised(std::filesystem::path control
     controlFile_ = std::move(controlFile);
     realtimeNs_ = realtimeNs;
     seedHex_ = std::move(seedHex);
+    return *this;
+}
+
+QemuCommandBuilder& QemuCommandBuilder::dumpNetwork(std::filesystem::path received,
+                                                    std::filesystem::path transmitted) {
+    networkDump_ = std::make_pair(std::move(received), std::move(transmitted));
     return *this;
 }
 
@@ -212,6 +220,15 @@ std::vector<std::string> QemuCommandBuilder::argv(const std::string& qemuProgram
             // Modern-only virtio 1.x on PCI, like the MMIO device; romfile= (empty) loads no
             // iPXE option ROM: nothing boots from the network, and SeaBIOS starts sooner.
             add({"-device", "virtio-net-pci," + common + ",disable-legacy=on,romfile="});
+        }
+        if (networkDump_ && options_.net == NetMode::User) {
+            // A netdev's tx queue holds what it sends (to the guest), its rx queue what it
+            // receives (from the guest).
+            const std::string snap = ",maxlen=" + std::to_string(kNetworkDumpSnapLength);
+            add({"-object", "filter-dump,id=ukrecv,netdev=net0,queue=tx,file=" +
+                                escapeQemuOptionValue(networkDump_->first.string()) + snap});
+            add({"-object", "filter-dump,id=uksent,netdev=net0,queue=rx,file=" +
+                                escapeQemuOptionValue(networkDump_->second.string()) + snap});
         }
     }
     if (controlFile_) {

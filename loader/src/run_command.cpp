@@ -192,6 +192,12 @@ int boot(const RunOptions& options, const std::filesystem::path& qemu) {
     for (;;) {
         QemuCommandBuilder builder(options, accel);
         builder.supervised(session.controlFile, realtimeNanoseconds(), randomSeedHex());
+        if (!options.networkTotalsFile.empty() && options.net == NetMode::User) {
+            session.networkDumpReceived = temp.path() / "net-received";
+            session.networkDumpTransmitted = temp.path() / "net-sent";
+            session.networkTotalsFile = options.networkTotalsFile;
+            builder.dumpNetwork(session.networkDumpReceived, session.networkDumpTransmitted);
+        }
         if (accel == Accel::Tcg) {
             builder.hostTscHz(hostFacts.tscHz());
         }
@@ -295,8 +301,10 @@ int runDetached(RunOptions options, const std::vector<std::string>& args) {
     config.autoRemove = options.autoRemove;
     config.created = wallNow();
     InstanceStore store(stateDirectory());
-    DetachOutcome outcome = startDetached(store, std::move(config), [&] {
+    DetachOutcome outcome = startDetached(store, std::move(config), [&](const Instance& instance) {
         return guarded([&] {
+            // slirp counts nothing: QEMU dumps the frames and uk run adds them up.
+            options.networkTotalsFile = instance.networkTotalsPath();
             // Again, now that it counts: the ports were free a moment ago.
             checkHostResources(options);
             return boot(options, qemu);

@@ -1,5 +1,7 @@
 #include <uk/loader/vm_session.h>
 
+#include <uk/loader/network_counters.h>
+
 #include <fcntl.h>
 #include <poll.h>
 #include <signal.h>
@@ -36,16 +38,19 @@ std::string baseName(const std::string& path) {
     return slash == std::string::npos ? path : path.substr(slash + 1);
 }
 
-// The control channel as a FIFO, so records arrive while the VM runs (QEMU's file chardev
-// opens it for writing; the read end is open before QEMU starts, so that open never blocks).
+// A FIFO QEMU writes while the VM runs: the control channel (QEMU's file chardev), the network
+// dumps (filter-dump). QEMU opens it for writing; the read end is open before QEMU starts,
+// so that open never blocks.
 class ControlFifo {
 public:
-    explicit ControlFifo(const std::filesystem::path& path) : path_(path) {
+    // `readWrite`: opened for writing too, so that reading it never ends (a dump read before
+    // QEMU opened it, or after QEMU closed it, is merely empty).
+    explicit ControlFifo(const std::filesystem::path& path, bool readWrite = false) : path_(path) {
         ::unlink(path.c_str()); // left by an earlier attempt in the same directory
         if (::mkfifo(path.c_str(), 0600) != 0) {
             throwErrno("cannot create the control channel " + path.string());
         }
-        fd_ = ::open(path.c_str(), O_RDONLY | O_NONBLOCK | O_CLOEXEC);
+        fd_ = ::open(path.c_str(), (readWrite ? O_RDWR : O_RDONLY) | O_NONBLOCK | O_CLOEXEC);
         if (fd_ < 0) {
             throwErrno("cannot open the control channel " + path.string());
         }
@@ -69,9 +74,10 @@ private:
 class Relay {
 public:
     Relay(const SessionSettings& s, proc::Child& qemu, int controlFd, SignalWatch& signals,
-          VmOutcome& outcome)
+          VmOutcome& outcome, int receivedDumpFd = -1, int sentDumpFd = -1)
         : s_(s), qemu_(qemu), controlFd_(controlFd), signals_(signals), outcome_(outcome),
-          console_(s.annotate), diagnostics_(outcome.qemuName) {
+          console_(s.annotate), diagnostics_(outcome.qemuName), receivedFd_(receivedDumpFd),
+          sentFd_(sentDumpFd) {
         gateOpen_ = s_.startGateFd < 0 || s_.startGateOpened;
         outcome_.startGateOpened = s_.startGateOpened;
         if (s_.startGateOpened) {
@@ -84,6 +90,7 @@ public:
             endUserInput();
         }
         start_ = lastConsoleOutput_ = Clock::now();
+        writeTotals(); // 0 0: counting has begun
         deadline_ = s_.timeout ? start_ + *s_.timeout : Clock::time_point::max();
     }
 
@@ -110,10 +117,23 @@ public:
         while (readControl()) {
         }
         outcome_.report = control_.report();
+        drainDump(receivedFd_, receivedOpen_, received_);
+        drainDump(sentFd_, sentOpen_, sent_);
+        writeTotals();
     }
 
 private:
-    enum class Slot { Signals, Output, Errors, Control, StartGate, UserInput, GuestInput };
+    enum class Slot {
+        Signals,
+        Output,
+        Errors,
+        Control,
+        StartGate,
+        UserInput,
+        GuestInput,
+        ReceivedDump,
+        SentDump
+    };
 
     nfds_t watchDescriptors() {
         count_ = 0;
@@ -133,6 +153,16 @@ private:
         }
         if (!gateOpen_) {
             watch(Slot::StartGate, s_.startGateFd, POLLIN);
+        }
+        // The dumps are read in batches: after a read they rest for kDumpRest (their FIFOs
+        // hold 1 MiB), so a busy network costs uk run a few wake-ups a second, not one a frame.
+        if (Clock::now() >= dumpsRestUntil_) {
+            if (receivedOpen_) {
+                watch(Slot::ReceivedDump, receivedFd_, POLLIN);
+            }
+            if (sentOpen_) {
+                watch(Slot::SentDump, sentFd_, POLLIN);
+            }
         }
         // Read more input only once QEMU took the last: backpressure instead of buffering.
         // The application's input waits for its start.
@@ -161,6 +191,12 @@ private:
         if (!inputAllowed_) {
             consider(start_ + s_.stdinReadyFallback);
         }
+        if (totalsDirty_) {
+            consider(lastTotals_ + kTotalsInterval);
+        }
+        if ((receivedOpen_ || sentOpen_) && now < dumpsRestUntil_) {
+            consider(dumpsRestUntil_);
+        }
         if (!next) {
             return -1;
         }
@@ -179,6 +215,9 @@ private:
         }
         if (!inputAllowed_ && now - start_ >= s_.stdinReadyFallback) {
             inputAllowed_ = true;
+        }
+        if (totalsDirty_ && now - lastTotals_ >= kTotalsInterval) {
+            writeTotals();
         }
         if (s_.timeout && !outcome_.timedOut && now >= deadline_) {
             outcome_.timedOut = true;
@@ -214,6 +253,13 @@ private:
             break;
         case Slot::StartGate:
             readStartGate();
+            break;
+        case Slot::ReceivedDump:
+        case Slot::SentDump:
+            // Both at once: whichever woke us, the other has likely something too.
+            drainDump(receivedFd_, receivedOpen_, received_);
+            drainDump(sentFd_, sentOpen_, sent_);
+            dumpsRestUntil_ = Clock::now() + kDumpRest;
             break;
         case Slot::UserInput:
             readUserInput();
@@ -274,6 +320,40 @@ private:
             inputAllowed_ = true;
         }
         return true;
+    }
+
+    // Reads what a network dump holds now; `open` turns false at its end (QEMU closed it).
+    void drainDump(int fd, bool& open, PcapByteCounter& counter) {
+        while (open) {
+            ssize_t got = ::read(fd, buf_, sizeof buf_);
+            if (got < 0 && errno == EINTR) {
+                continue;
+            }
+            if (got < 0) {
+                return; // EAGAIN: nothing more for now
+            }
+            if (got == 0) {
+                open = false;
+                return;
+            }
+            counter.feed(std::string_view(buf_, static_cast<size_t>(got)));
+            totalsDirty_ = true;
+        }
+    }
+
+    void writeTotals() {
+        if (s_.networkTotalsFile.empty() || (!totalsDirty_ && totalsWritten_)) {
+            return;
+        }
+        try {
+            fs::writeFileAtomic(s_.networkTotalsFile,
+                                formatNetworkTotals({received_.bytes(), sent_.bytes()}));
+        } catch (const Error&) {
+            // The counters are for uk ps; the VM goes on without them.
+        }
+        totalsDirty_ = false;
+        totalsWritten_ = true;
+        lastTotals_ = Clock::now();
     }
 
     // What arrives in the gate's FIFO (one write) is the start: the guest, waiting at its
@@ -404,13 +484,23 @@ private:
     bool controlOpen_ = true;       // the control FIFO
     bool inputAllowed_ = false;     // the guest can take input ("stdin-ready")
     bool gateOpen_ = true;          // no start gate, or its byte arrived
-    std::string toGuest_;           // framed input not yet taken by QEMU
+    int receivedFd_, sentFd_;       // the network dumps, or -1
+    bool receivedOpen_ = receivedFd_ >= 0;
+    bool sentOpen_ = sentFd_ >= 0;
+    PcapByteCounter received_, sent_;
+    static constexpr auto kTotalsInterval = std::chrono::seconds(1);
+    static constexpr auto kDumpRest = std::chrono::milliseconds(50);
+    Clock::time_point dumpsRestUntil_;
+    bool totalsDirty_ = false;   // counts changed since the file was written
+    bool totalsWritten_ = false; // the file was written at least once
+    Clock::time_point lastTotals_;
+    std::string toGuest_; // framed input not yet taken by QEMU
     Clock::time_point start_, deadline_, lastConsoleOutput_;
     std::optional<Clock::time_point> killDeadline_;
     bool killed_ = false; // SIGKILL sent
 
-    pollfd fds_[7] = {};
-    Slot slots_[7] = {};
+    pollfd fds_[9] = {};
+    Slot slots_[9] = {};
     nfds_t count_ = 0;
     char buf_[kChunk];
 };
@@ -422,6 +512,16 @@ VmOutcome VmSession::run() {
     outcome.qemuName = baseName(s_.argv.at(0));
     outcome.timeoutText = s_.timeoutText;
     ControlFifo control(s_.controlFile);
+    std::optional<ControlFifo> receivedDump, sentDump;
+    if (!s_.networkTotalsFile.empty()) {
+        receivedDump.emplace(s_.networkDumpReceived, true);
+        sentDump.emplace(s_.networkDumpTransmitted, true);
+        // Room for the records of a busy second or so (about 80 bytes a frame) between two
+        // reads; QEMU waits when a dump is full. The system's limit may allow less.
+        for (int fd : {receivedDump->fd(), sentDump->fd()}) {
+            ::fcntl(fd, F_SETPIPE_SZ, 1 << 20);
+        }
+    }
     SignalWatch signals;
     proc::Child::Options options;
     options.pipeStdin = options.pipeStdout = options.pipeStderr = true;
@@ -434,7 +534,9 @@ VmOutcome VmSession::run() {
     proc::Child qemu(s_.argv, options);
     ::fcntl(qemu.stdinFd(), F_SETFL, ::fcntl(qemu.stdinFd(), F_GETFL) | O_NONBLOCK);
 
-    Relay(s_, qemu, control.fd(), signals, outcome).run();
+    Relay(s_, qemu, control.fd(), signals, outcome, receivedDump ? receivedDump->fd() : -1,
+          sentDump ? sentDump->fd() : -1)
+        .run();
 
     // Both pipes closed means QEMU exited; a stuck QEMU gets SIGKILL after the grace time.
     auto exit = qemu.wait(s_.killGrace);

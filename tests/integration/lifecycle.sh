@@ -113,8 +113,8 @@ expect_out '^exiting with 3$' "an id prefix names the instance"
 uk_cmd ps
 expect_status 0 "ps"
 expect_out '^ID +NAME +IMAGE +CREATED +STATUS +CPU +MEM USAGE / LIMIT +NET I/O +PORTS$' "ps header"
-expect_out '^[0-9a-f]{12} +life-sleep +sleeper.img +.* ago +Up .* +[0-9.]+s +[0-9.]+[KMG]iB / 64MiB +n/a$' \
-    "ps shows the running instance with CPU and memory"
+expect_out '^[0-9a-f]{12} +life-sleep +sleeper.img +.* ago +Up .* +[0-9.]+s +[0-9.]+[KMG]iB / 64MiB +0B / 0B$' \
+    "ps shows the running instance with CPU, memory and (none yet) network bytes"
 expect_no_out "^$exit_id" "ps leaves out exited instances"
 uk_cmd ps -a
 expect_out "^$exit_id .* Exited \\(3\\) .* ago" "ps -a shows the exited instance's status"
@@ -130,8 +130,9 @@ fi
 json_check 'len(j) == 2' "ps -a --json lists both"
 json_check '[i for i in j if i["name"] == "life-sleep" and i["state"] == "running" and i["status"].startswith("Up ")
     and i["memoryLimitBytes"] == 64 << 20 and i["memoryRssBytes"] > 1 << 20 and i["cpuSeconds"] >= 0
-    and i["qemuPid"] > 0 and i["pid"] > 0 and i["networkReceiveBytes"] is None and i["exitCode"] is None]' \
-    "ps --json: the running one's metrics (no byte counters on the user network)"
+    and i["qemuPid"] > 0 and i["pid"] > 0 and i["networkReceiveBytes"] == 0 and i["networkTransmitBytes"] == 0
+    and i["exitCode"] is None]' \
+    "ps --json: the running one's metrics (no network traffic: a program without sockets)"
 json_check '[i for i in j if i["id"] == "'"$exit_id"'" and i["state"] == "exited" and i["exitCode"] == 3
     and i["args"] == ["3"] and i["finishedAt"] and i["qemuPid"] is None]' "ps --json: the exited one"
 
@@ -152,7 +153,8 @@ expect_out '^uk_cpu_seconds_total\{id="[0-9a-f]{12}",name="life-sleep"\} [0-9]+\
 expect_out '^uk_memory_rss_bytes\{id="[0-9a-f]{12}",name="life-sleep"\} [1-9][0-9]+$' "metrics: RSS"
 expect_out '^uk_memory_limit_bytes\{id="[0-9a-f]{12}",name="life-sleep"\} 67108864$' "metrics: limit"
 expect_out "^uk_exit_code\\{id=\"$exit_id\",.*\\} 3$" "metrics: exit code"
-expect_no_out '^uk_network_receive_bytes_total\{' "metrics: no invented user-network bytes"
+expect_out '^uk_network_receive_bytes_total\{id="[0-9a-f]{12}",name="life-sleep"\} 0$' \
+    "metrics: the user network's counters, 0 for a program without sockets"
 # The exposition format, line by line: HELP and TYPE comments, or NAME{LABELS} VALUE.
 if python3 - "$UK_WORK_DIR/out" <<'EOF'; then
 import re, sys
@@ -293,12 +295,36 @@ else
     fail "rm -f left life-force (QEMU $force_qemu)"
 fi
 
+# --- network bytes on the user network (QEMU's dumps, counted by the supervisor) ---------------
+httpd=$(image httpd -O2 "$UK_SOURCE_DIR/apps/httpd/httpd.cpp")
+port=$(free_port)
+uk_cmd run -d --name life-user -p "127.0.0.1:$port:8080" "$httpd"
+expect_status 0 "run -d of httpd on the user network"
+if until_true 60 grep -q 'listening on port 8080' "$UK_STATE_DIR/life-user/log"; then
+    curl -sS -m 60 -o /dev/null "http://127.0.0.1:$port/bytes/1048576" || true
+    sent_mib() {
+        "$UK" ps --json | python3 -c 'import json, sys
+i = [i for i in json.load(sys.stdin) if i["name"] == "life-user"][0]
+sys.exit(0 if i["networkTransmitBytes"] >= 1 << 20 and 0 < i["networkReceiveBytes"] < 1 << 20 else 1)'
+    }
+    if until_true 10 sent_mib; then
+        pass "ps --json: the guest sent 1 MiB and received the request on the user network"
+    else
+        fail "ps --json: the user network's counters: $("$UK" ps --json)"
+    fi
+    uk_cmd metrics life-user
+    expect_out '^uk_network_transmit_bytes_total\{id="[0-9a-f]{12}",name="life-user"\} [0-9]{7,}$' \
+        "metrics: bytes sent on the user network"
+else
+    fail "httpd on the user network did not start: $(cat "$UK_STATE_DIR/life-user/log")"
+fi
+uk_cmd rm -f life-user
+
 # --- network bytes on a tap (root and /dev/net/tun needed: skipped otherwise) -------------------
 tap="ukl$$"
 if ip tuntap add dev "${tap:0:15}" mode tap 2>/dev/null && TAP=${tap:0:15} &&
     ip addr add 192.168.233.1/24 dev "$TAP" &&
     ip link set "$TAP" up; then
-    httpd=$(image httpd -O2 "$UK_SOURCE_DIR/apps/httpd/httpd.cpp")
     uk_cmd run -d --name life-tap --net "tap:$TAP" --ip 192.168.233.2/24 "$httpd"
     expect_status 0 "run -d on a tap"
     if until_true 60 grep -q 'listening on port 8080' "$UK_STATE_DIR/life-tap/log"; then

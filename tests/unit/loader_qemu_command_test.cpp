@@ -313,3 +313,22 @@ TEST_CASE("kernel command line: arguments round-trip through the guest's parser"
     CHECK(std::string(parsed->value("uk.time")) == "42");
     CHECK(std::string(parsed->value("uk.seed")) == std::string(64, 'f'));
 }
+
+TEST_CASE("qemu argv: the user network's frames dumped for the byte counters") {
+    RunOptions o = options();
+    o.net = NetMode::User;
+    QemuCommandBuilder b(o, Accel::Tcg);
+    b.supervised("/tmp/r/control", 1, std::string(64, 'a'));
+    CHECK(valuesAfter(b.argv("qemu"), "-object").empty());
+    b.dumpNetwork("/tmp/r/net-received", "/tmp/r,x/net-sent");
+    CHECK(valuesAfter(b.argv("qemu"), "-object") ==
+          std::vector<std::string>{
+              "filter-dump,id=ukrecv,netdev=net0,queue=tx,file=/tmp/r/net-received,maxlen=64",
+              "filter-dump,id=uksent,netdev=net0,queue=rx,file=/tmp/r,,x/net-sent,maxlen=64"});
+    // A tap has the kernel's counters: nothing to dump.
+    o.net = NetMode::Tap;
+    o.tapInterface = "tap0";
+    QemuCommandBuilder tap(o, Accel::Tcg);
+    tap.dumpNetwork("/a", "/b");
+    CHECK(valuesAfter(tap.argv("qemu"), "-object").empty());
+}

@@ -289,3 +289,27 @@ TEST_CASE_FIXTURE(FakeQemu, "session: a start gate write it cannot take stops th
     CHECK_FALSE(o.startGateOpened);
     CHECK(std::chrono::steady_clock::now() - start < std::chrono::seconds(3));
 }
+
+TEST_CASE_FIXTURE(FakeQemu, "session: the user network's dumps are counted into the totals") {
+    SessionSettings s;
+    s.networkDumpReceived = dir.path() / "rx";
+    s.networkDumpTransmitted = dir.path() / "tx";
+    s.networkTotalsFile = dir.path() / "totals";
+    // The fake QEMU writes two pcap streams as filter-dump does: 3 frames received (100 +
+    // 1514 + 60 bytes), 1 sent (42), 64 bytes of each captured.
+    const std::string writer =
+        "import struct, sys\n"
+        "def dump(path, lengths):\n"
+        "    with open(path, 'wb') as f:\n"
+        "        f.write(struct.pack('<IHHiIII', 0xa1b2c3d4, 2, 4, 0, 0, 64, 1))\n"
+        "        for n in lengths:\n"
+        "            c = min(n, 64)\n"
+        "            f.write(struct.pack('<IIII', 1, 2, c, n) + b'x' * c)\n"
+        "dump(sys.argv[1], [100, 1514, 60])\n"
+        "dump(sys.argv[2], [42])\n";
+    VmOutcome o = run(kReady + "python3 -c \"" + writer + "\" " + s.networkDumpReceived.string() +
+                          " " + s.networkDumpTransmitted.string() + "; echo 'exit 0' >&3",
+                      s);
+    CHECK(o.report == ControlReport::exit(0));
+    CHECK(uk::fs::readFile(s.networkTotalsFile) == "1674 42\n");
+}

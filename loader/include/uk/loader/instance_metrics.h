@@ -24,7 +24,8 @@ struct InstanceMetrics {
     std::optional<uint64_t> rssBytes; // QEMU's VmRSS: guest memory it touched, plus its own
     uint64_t memoryLimitBytes = 0;    // the guest memory given (--mem), running or not
     // Seen from the guest (as a container's interface counters are): received = what the
-    // host sent into the tap, transmitted = what came out of it. --net tap only.
+    // host sent into the tap, transmitted = what came out of it (--net tap); on the user
+    // network, the frames QEMU passed to and took from the guest (network_counters.h).
     std::optional<uint64_t> receiveBytes;
     std::optional<uint64_t> transmitBytes;
 };

@@ -40,6 +40,8 @@ struct Instance {
 
     bool running() const { return state.phase == InstancePhase::Running; }
     std::filesystem::path logPath() const { return dir / "log"; }
+    // The user network's byte counters, kept by the supervisor (network_counters.h).
+    std::filesystem::path networkTotalsPath() const { return dir / "network-bytes"; }
 };
 
 // "no such instance: REF" (docker's "No such container"; exit status 1).

@@ -23,8 +23,9 @@ struct DetachOutcome {
 };
 
 // Throws NameConflict when the name is taken, Error when the supervisor could not start
-// (with what it said, and nothing left behind).
+// (with what it said, and nothing left behind). `runVm` runs in the supervisor, given the
+// instance (its directory and id).
 DetachOutcome startDetached(const InstanceStore& store, InstanceConfig config,
-                            const std::function<int()>& runVm);
+                            const std::function<int(const Instance&)>& runVm);
 
 } // namespace uk::loader

@@ -48,6 +48,11 @@ public:
     // host's); 0 leaves the guest to measure it.
     QemuCommandBuilder& hostTscHz(uint64_t hz);
 
+    // On the user network: QEMU dumps the frames the guest receives and sends into these
+    // files (FIFOs uk run reads, network_counters.h), 64 bytes of each.
+    QemuCommandBuilder& dumpNetwork(std::filesystem::path received,
+                                    std::filesystem::path transmitted);
+
     // The -append text: uk.* options, then "--" and the application arguments.
     std::string kernelCommandLine() const;
     // The complete argv; argv[0] is `qemuProgram`.
@@ -63,6 +68,7 @@ private:
     uint64_t realtimeNs_ = 0;
     uint64_t tscHz_ = 0;
     std::string seedHex_;
+    std::optional<std::pair<std::filesystem::path, std::filesystem::path>> networkDump_;
 };
 
 // The library OS copies at most this many bytes of command line (CommandLine::kMaxChars

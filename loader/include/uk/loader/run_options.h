@@ -106,6 +106,9 @@ struct RunOptions {
     // --start-gate: a FIFO; the guest boots up to its application's entry and enters it once
     // a byte is written there (how uk-runtime's create and start split a container's boot).
     std::filesystem::path startGate;
+    // Not an option: where a detached instance on the user network keeps its byte counters
+    // (network_counters.h); empty: none are kept.
+    std::filesystem::path networkTotalsFile;
     std::vector<std::string> args; // application arguments (after "--")
     std::string qemu = "qemu-system-x86_64";
     // -d/--detach: run as a detached instance (instance_supervisor.h), named --name (else a

@@ -49,6 +49,12 @@ struct SessionSettings {
     // `startWords` makes of what arrived (it throws uk::Error for what it cannot take: the VM
     // is then stopped, VmOutcome::startGateError says why). -1: no gate. Opened already (with
     // these words): by an earlier attempt of the same run.
+    // QEMU's user network's byte counters (network_counters.h): the FIFOs its filter-dump
+    // objects write (made and opened here before QEMU starts; the guest's received and sent
+    // frames), and the file that gets the totals, at most once a second while they change
+    // and at the end. Empty: none.
+    std::filesystem::path networkDumpReceived, networkDumpTransmitted;
+    std::filesystem::path networkTotalsFile;
     int startGateFd = -1;
     std::function<std::string(std::string_view)> startWords;
     std::optional<std::string> startGateOpened;
