@@ -49,11 +49,13 @@ void exitVm(int status) {
     }
     record[n++] = '\n';
     record[n] = 0;
+    serial::flush();
     controlWrite(record);
     powerOff(static_cast<uint32_t>(status) & 0xff);
 }
 
 void panicVm() {
+    serial::flush();
     controlWrite(image::kControlPanicRecord);
     controlWrite("\n");
     powerOff(125);

@@ -16,6 +16,7 @@ constexpr uint16_t kMcr = kBase + 4;
 constexpr uint16_t kLsr = kBase + 5;
 constexpr uint8_t kLsrDataReady = 1u << 0;
 constexpr uint8_t kLsrThrEmpty = 1u << 5;
+constexpr uint8_t kLsrTransmitterEmpty = 1u << 6;
 constexpr uint8_t kIrq = 4;
 
 bool g_present = false;
@@ -83,6 +84,15 @@ void write(const char* data, size_t size) {
             pause();
         }
         outb(kData, static_cast<uint8_t>(data[i]));
+    }
+}
+
+void flush() {
+    if (!g_present) {
+        return;
+    }
+    while (!(inb(kLsr) & kLsrTransmitterEmpty)) {
+        pause();
     }
 }
 

@@ -15,6 +15,7 @@
 #include <climits>
 #include <cstring>
 #include <thread>
+#include <utility>
 
 #include <uk/runtime/container_state.h>
 #include <uk/support/error.h>
@@ -250,10 +251,14 @@ SpawnedProcess spawnContainerProcess(const ContainerProcessSpec& spec) {
     }
     ::close(report);
     ::close(boot);
+    return {pid, fds[0], bootFds[1]};
+}
+
+void awaitContainerProcess(SpawnedProcess& process) {
     std::string message;
     char buf[512];
     for (;;) {
-        ssize_t n = ::read(fds[0], buf, sizeof buf);
+        ssize_t n = ::read(process.reportFd, buf, sizeof buf);
         if (n < 0 && errno == EINTR) {
             continue;
         }
@@ -262,13 +267,13 @@ SpawnedProcess spawnContainerProcess(const ContainerProcessSpec& spec) {
         }
         message.append(buf, static_cast<size_t>(n));
     }
-    ::close(fds[0]);
+    ::close(std::exchange(process.reportFd, -1));
     if (message == kReady) {
-        return {pid, bootFds[1]};
+        return;
     }
-    ::close(bootFds[1]);
-    ::kill(pid, SIGKILL);
-    while (::waitpid(pid, nullptr, 0) < 0 && errno == EINTR) {
+    ::close(std::exchange(process.bootFd, -1));
+    ::kill(process.pid, SIGKILL);
+    while (::waitpid(process.pid, nullptr, 0) < 0 && errno == EINTR) {
     }
     throw Error(message.empty() ? "the container process ended before it was ready" : message);
 }

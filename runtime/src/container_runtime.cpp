@@ -321,12 +321,6 @@ void ContainerRuntime::create(const CreateOptions& options, const BundleSpec& sp
     } catch (const loader::UsageError& e) {
         throw BundleError(what + ": uk run cannot take this container's settings: " + e.what());
     }
-    toolchain::FileSink sink(archiveFd.fd, archive);
-    packer.write(sink);
-    sink.flush();
-    if (::close(std::exchange(archiveFd.fd, -1)) != 0) {
-        throwErrno("cannot write " + archive.string());
-    }
     if (::mkfifo(dir.execFifo().c_str(), 0600) != 0) {
         throwErrno("cannot create " + dir.execFifo().string());
     }
@@ -357,11 +351,25 @@ void ContainerRuntime::create(const CreateOptions& options, const BundleSpec& sp
     process.preserveFds = options.preserveFds;
     process.tmpDir = dir.tmpDir();
     process.argvFile = dir.runArgs();
-    const SpawnedProcess spawned = spawnContainerProcess(process);
+    SpawnedProcess spawned = spawnContainerProcess(process);
     const pid_t pid = spawned.pid;
-    OwnedFd bootFd;
+    OwnedFd reportFd, bootFd;
+    reportFd.fd = spawned.reportFd;
     bootFd.fd = spawned.bootFd;
     rollback.process(pid);
+
+    // The archive is written while the container process sets itself up (making a network
+    // namespace alone takes milliseconds).
+    toolchain::FileSink sink(archiveFd.fd, archive);
+    packer.write(sink);
+    sink.flush();
+    if (::close(std::exchange(archiveFd.fd, -1)) != 0) {
+        throwErrno("cannot write " + archive.string());
+    }
+    spawned.reportFd = std::exchange(reportFd.fd, -1);
+    spawned.bootFd = std::exchange(bootFd.fd, -1);
+    awaitContainerProcess(spawned);
+    bootFd.fd = spawned.bootFd;
 
     ContainerState state;
     state.id = options.id;

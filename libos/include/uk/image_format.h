@@ -21,7 +21,9 @@ inline constexpr uint16_t kDebugExitPort = 0xf4;
 
 // Control channel: a write-only I/O port (QEMU isa-debugcon) on which the guest writes
 // newline-terminated records. Writes to a port with no device behind it are ignored, so the
-// guest always writes them.
+// guest always writes them. Before "exit" and "panic" the guest waits until the console's
+// transmitter is empty, so every byte of its output is with the host by then (QEMU exits
+// right after, and would drop bytes still in its UART model).
 //   "exit N\n"      the application ended with shell-style status N (0..255; 128+signal when
 //                   a signal or CPU fault ended it)
 //   "panic\n"       the library OS itself failed; the reason was printed on the console

@@ -37,16 +37,23 @@ struct ContainerProcessSpec {
 
 struct SpawnedProcess {
     pid_t pid = -1;
+    // Where the child reports that it is ready (awaitContainerProcess reads and closes it).
+    int reportFd = -1;
     // Written to by bootContainerProcess; closed (the process then exits) when create fails.
     int bootFd = -1;
 };
 
-// Forks the container process and returns once it is ready to boot (namespace joined, pty
-// sent) and waits for bootContainerProcess. Throws uk::Error with the child's reason when it
-// cannot get there; the child is then killed and reaped. The child is not reaped otherwise:
+// Forks the container process and returns at once: it sets itself up (namespace joined or
+// made, pty sent) while the caller goes on (writing the root file system archive), and
+// awaitContainerProcess waits for it to be ready to boot. The child is not reaped here:
 // when uk-runtime exits, it passes to the nearest subreaper (containerd's shim), which waits
 // for it.
 SpawnedProcess spawnContainerProcess(const ContainerProcessSpec& spec);
+
+// Waits until the child is ready to boot, then it waits for bootContainerProcess. Throws
+// uk::Error with the child's reason when it cannot get there; the child is then killed and
+// reaped (and its boot descriptor closed).
+void awaitContainerProcess(SpawnedProcess& process);
 
 // The end of create: the process execs uk run (argvFile's words, if any), which boots the
 // guest up to its start gate. Closes `bootFd`.

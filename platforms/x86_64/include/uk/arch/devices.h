@@ -12,6 +12,9 @@ namespace serial {
 void init();
 bool present();
 void write(const char* data, size_t size);
+// Waits until the UART has handed every byte written to the host (its transmitter is empty:
+// QEMU sets that only once its character device took the byte).
+void flush();
 // Delivers received bytes from the interrupt handler. When canAccept() says no, input stops
 // (the bytes stay queued on the host side) until resumeInput().
 void enableInput(bool (*canAccept)(void* ctx), void (*onByte)(uint8_t byte, void* ctx), void* ctx);
@@ -19,7 +22,8 @@ void resumeInput();
 } // namespace serial
 
 // Reports the application's exit status to the host (control channel, then isa-debug-exit)
-// and stops the machine.
+// and stops the machine. The console's output is all with the host before the record is
+// written.
 [[noreturn]] void exitVm(int status);
 // Reports a library OS failure ("panic" record) and stops the machine.
 [[noreturn]] void panicVm();
