@@ -109,6 +109,9 @@ std::string QemuCommandBuilder::kernelCommandLine() const {
     if (!options_.workdir.empty()) {
         words.push_back(std::string(image::kOptWorkdir) + "=" + options_.workdir);
     }
+    if (options_.mtu != 0 && options_.net != NetMode::None) {
+        words.push_back(std::string(image::kOptMtu) + "=" + std::to_string(options_.mtu));
+    }
     if (!options_.startGate.empty() && controlFile_) {
         words.push_back(image::kOptStartGate);
     }

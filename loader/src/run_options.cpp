@@ -166,6 +166,16 @@ uint32_t parseServerAddress(std::string_view option, const std::string& text) {
 }
 
 // A unicast Ethernet address written as six hex pairs separated by ':' (lowercased).
+unsigned checkedMtu(const std::string& text) {
+    auto v = parseUnsigned(text);
+    if (!v || *v < 68 || *v > 1500) {
+        throw UsageError("--mtu: expected a number from 68 to 1500 (the network card's own), "
+                         "got " +
+                         inQuotes(text));
+    }
+    return static_cast<unsigned>(*v);
+}
+
 std::string checkedMac(const std::string& mac) {
     auto hex = [](char c) {
         return (c >= '0' && c <= '9') || (c >= 'a' && c <= 'f') || (c >= 'A' && c <= 'F');
@@ -744,6 +754,8 @@ RunOptions parseRunOptions(const std::vector<std::string>& args) {
             }
         } else if (is(w, "--mac")) {
             o.mac = checkedMac(valueOf(w, "--mac"));
+        } else if (is(w, "--mtu")) {
+            o.mtu = checkedMtu(valueOf(w, "--mtu"));
         } else if (w == "-u" || is(w, "--user")) {
             o.user = checkedUser(valueOf(w, w == "-u" ? "-u" : "--user"));
         } else if (w == "-e" || is(w, "--env")) {
@@ -803,7 +815,7 @@ std::string startGateWords(std::string_view text) {
         return "";
     }
     std::vector<std::string> guest;
-    bool ip = false, gateway = false, mac = false, none = false;
+    bool ip = false, gateway = false, mac = false, mtu = false, none = false;
     size_t dns = 0;
     for (size_t i = 0; i < words.size(); ++i) {
         const std::string& w = words[i];
@@ -829,17 +841,21 @@ std::string startGateWords(std::string_view text) {
         } else if (w == "--mac" && !mac) {
             guest.push_back(std::string(image::kOptMac) + "=" + checkedMac(value()));
             mac = true;
+        } else if (w == "--mtu" && !mtu) {
+            guest.push_back(std::string(image::kOptMtu) + "=" +
+                            std::to_string(checkedMtu(value())));
+            mtu = true;
         } else if (w == "--no-network" && !none) {
             guest.push_back(image::kOptNoNetwork);
             none = true;
         } else {
             throw UsageError("unexpected " + inQuotes(w) +
                              " (the start takes --ip, --gw, --dns (at most " +
-                             std::to_string(kMaxDnsServers) + "), --mac and --no-network, " +
+                             std::to_string(kMaxDnsServers) + "), --mac, --mtu and --no-network, " +
                              "each once, or \"0\")");
         }
     }
-    if (none && (ip || gateway || dns > 0 || mac)) {
+    if (none && (ip || gateway || dns > 0 || mac || mtu)) {
         throw UsageError("--no-network with network settings");
     }
     if (gateway && !ip) {
@@ -904,6 +920,8 @@ options:
                      by '.', at most 64 characters (default: "uk")
   --mac ADDR         the network card's MAC address, six hex pairs with ':' (default
                      52:54:00:12:34:56); a unicast address
+  --mtu N            the guest's MTU, 68 to 1500 (default: the card's, 1500): for a
+                     path with a smaller one, as an overlay network's tap
   -w, --workdir DIR  the application's working directory in the guest (an absolute path;
                      default: the image's WorkingDir, else /), as docker run -w
   -u, --user UID[:GID]
@@ -923,7 +941,8 @@ options:
                      128 + the signal. The write is "0", or network settings known only
                      by then: --ip ADDR/PREFIX, --gw ADDR, --dns ADDR (at most 3), --mac
                      ADDR (the card keeps its own; the guest sends and receives as ADDR),
-                     or --no-network (loopback only); they replace the command line's
+                     --mtu N, or --no-network (loopback only); they replace the command
+                     line's
   -v, --verbose      the library OS logs its boot steps on the console
   --strace           the library OS prints every system call the application makes
   --qemu PATH        the QEMU binary (default: qemu-system-x86_64 from PATH)

@@ -978,6 +978,10 @@ std::vector<std::string> withNetwork(const std::vector<std::string>& userArgs,
 
 std::vector<std::string> tapSettings(const TapWiring& w, const std::vector<std::string>& dns) {
     std::vector<std::string> out{"--mac", w.mac};
+    if (w.mtu < 1500 && w.mtu >= 68) {
+        // A smaller path than the card's (an overlay network): the guest keeps to it.
+        out.insert(out.end(), {"--mtu", std::to_string(w.mtu)});
+    }
     if (!w.addresses.empty()) {
         out.insert(out.end(), {"--ip", formatInterfaceAddress(w.addresses.front())});
     }

@@ -36,6 +36,10 @@ boot --net none -v "$inet" -- selftest
 expect_status 0 "sockets with --net none (loopback)"
 expect_no_out 'virtio-net' "no NIC with --net none"
 
+boot -v --mtu 1400 "$inet" -- selftest
+expect_status 0 "sockets with --mtu 1400"
+expect_out 'net: MTU 1400 \(uk\.mtu\)' "--mtu: the guest keeps to it"
+
 boot -v --mac 02:AA:bb:cc:dd:ee "$inet" -- selftest
 expect_out 'virtio-net: 02:aa:bb:cc:dd:ee on ' "--mac sets the guest's MAC address"
 boot --mac 01:00:00:00:00:01 "$img"

@@ -57,13 +57,14 @@ c.close()' "$port" &
 listener=$!
 sleep 0.3
 start_vm 'to the start gate' -v --start-gate "$gate" "$inet" -- connect 10.0.2.2 "$port"
-open_gate "--ip 10.0.2.15/24 --gw 10.0.2.2 --dns 10.0.2.3 --mac 02:42:ac:11:00:09"
+open_gate "--ip 10.0.2.15/24 --gw 10.0.2.2 --dns 10.0.2.3 --mac 02:42:ac:11:00:09 --mtu 1400"
 wait_vm
 wait "$listener" 2>/dev/null || true
 expect_status 0 "settings at start: the guest connects to the host"
-expect_out 'start gate: uk\.ip=10\.0\.2\.15/24 uk\.gw=10\.0\.2\.2 uk\.dns=10\.0\.2\.3 uk\.mac=02:42:ac:11:00:09' \
+expect_out 'start gate: uk\.ip=10\.0\.2\.15/24 uk\.gw=10\.0\.2\.2 uk\.dns=10\.0\.2\.3 uk\.mac=02:42:ac:11:00:09 uk\.mtu=1400' \
     "settings at start: uk run hands them to the guest as options"
 expect_out 'net: MAC 02:42:ac:11:00:09 \(uk\.mac\)' "settings at start: the guest uses the MAC given"
+expect_out 'net: MTU 1400 \(uk\.mtu\)' "settings at start: ... and the MTU"
 expect_out '^reply: pong from the host' "settings at start: ... and the network works with it"
 
 start_vm 'to the start gate' -v --net none --start-gate "$gate" "$hello"

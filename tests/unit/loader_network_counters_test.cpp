@@ -1,9 +1,9 @@
 // The user network's byte counters: QEMU's pcap dump read in pieces, and the totals file.
 #include <doctest/doctest.h>
 
+#include <algorithm>
 #include <cstdint>
 #include <cstring>
-#include <algorithm>
 #include <string>
 #include <vector>
 

@@ -515,6 +515,14 @@ TEST_CASE("run options: --workdir and --mac") {
     CHECK(errorOf({"a", "--mac", "03:00:00:00:00:01"}).find("multicast") != std::string::npos);
 }
 
+TEST_CASE("run options: --mtu") {
+    CHECK(parse({"a", "--mtu", "1450"}).mtu == 1450);
+    CHECK(parse({"a"}).mtu == 0);
+    CHECK(errorOf({"a", "--mtu", "67"}).find("from 68 to 1500") != std::string::npos);
+    CHECK(errorOf({"a", "--mtu", "1501"}).find("from 68 to 1500") != std::string::npos);
+    CHECK(errorOf({"a", "--mtu", "x"}).find("got 'x'") != std::string::npos);
+}
+
 TEST_CASE("run options: --start-gate and what its FIFO may carry") {
     using uk::loader::startGateWords;
     CHECK(parse({"a", "--start-gate", "/run/x/exec.fifo"}).startGate == "/run/x/exec.fifo");
@@ -532,6 +540,8 @@ TEST_CASE("run options: --start-gate and what its FIFO may carry") {
           "uk.dns=10.0.0.2");
     CHECK(startGateWords("--ip 10.1.2.3") == "uk.ip=10.1.2.3/24");
     CHECK(startGateWords("--no-network\n") == "uk.nonet");
+    CHECK(startGateWords("--mac 02:00:00:00:00:01 --mtu 1450") ==
+          "uk.mac=02:00:00:00:00:01 uk.mtu=1450");
     auto error = [](std::string_view text) {
         try {
             startGateWords(text);
@@ -550,4 +560,6 @@ TEST_CASE("run options: --start-gate and what its FIFO may carry") {
     CHECK(error("--dns 1.1.1.1 --dns 1.1.1.2 --dns 1.1.1.3 --dns 1.1.1.4")
               .find("unexpected '--dns'") != std::string::npos);
     CHECK(error("0 0") != "no error");
+    CHECK(error("--mtu 9000").find("from 68 to 1500") != std::string::npos);
+    CHECK(error("--no-network --mtu 1400") == "--no-network with network settings");
 }

@@ -585,4 +585,9 @@ TEST_CASE("tap network: uk run's words with the tap instead of published ports")
     CHECK(tapSettings(w, {"10.0.0.2"}) ==
           std::vector<std::string>{"--mac", "02:42:ac:12:00:02", "--ip", "172.18.0.2/16", "--gw",
                                    "172.18.0.1", "--dns", "10.0.0.2"});
+    // An overlay network's smaller MTU goes to the guest.
+    w.mtu = 1450;
+    CHECK(tapSettings(w, {}) == std::vector<std::string>{"--mac", "02:42:ac:12:00:02", "--mtu",
+                                                         "1450", "--ip", "172.18.0.2/16", "--gw",
+                                                         "172.18.0.1"});
 }

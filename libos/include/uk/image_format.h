@@ -74,6 +74,9 @@ inline constexpr char kOptHostname[] = "uk.hostname";
 // uk.mac=XX:XX:XX:XX:XX:XX: the address the guest's network card uses instead of the one the
 // device reports (a container's interface that the guest takes over after the card was made).
 inline constexpr char kOptMac[] = "uk.mac";
+// uk.mtu=N: the largest IP packet the guest sends (68-65535; the card's own when larger), as
+// the interface a container's guest takes over may have a smaller one (an overlay network).
+inline constexpr char kOptMtu[] = "uk.mtu";
 // uk.nonet: no network at all, loopback only, whatever cards there are.
 inline constexpr char kOptNoNetwork[] = "uk.nonet";
 // uk.workdir=DIR: the application's working directory, instead of the image's WorkingDir
@@ -91,9 +94,9 @@ inline constexpr char kOptStartGate[] = "uk.gate";
 // process (how uk run passes on the SIGTERM of `docker stop`, or Ctrl-C's SIGINT), and
 // kStdinEscape kStdinStart opens the start gate (uk.gate). The start is followed by words up to
 // a '\n' (none: the '\n' alone), options that replace the command line's network settings
-// (uk.ip, uk.gw, uk.dns, uk.mac, uk.nonet) when there are any: a container's network is known
-// only after its guest booted. uk run always uses this framing; a bare QEMU serial line has no
-// end of file.
+// (uk.ip, uk.gw, uk.dns, uk.mac, uk.mtu, uk.nonet) when there are any: a container's network is
+// known only after its guest booted. uk run always uses this framing; a bare QEMU serial line has
+// no end of file.
 inline constexpr uint8_t kStdinEscape = 0x10;
 inline constexpr uint8_t kStdinEof = 0x04;
 inline constexpr uint8_t kStdinSignal = 0x13;

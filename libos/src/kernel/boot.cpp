@@ -40,7 +40,7 @@ void checkOptions(const uk::CommandLine& cl) {
         uk::image::kOptTscHz,    uk::image::kOptEntrypoint, uk::image::kOptUser,
         uk::image::kOptIp,       uk::image::kOptGateway,    uk::image::kOptDns,
         uk::image::kOptHostname, uk::image::kOptWorkdir,    uk::image::kOptStartGate,
-        uk::image::kOptMac,      uk::image::kOptNoNetwork};
+        uk::image::kOptMac,      uk::image::kOptNoNetwork,  uk::image::kOptMtu};
     for (size_t i = 0; i < cl.optionCount(); ++i) {
         const char* o = cl.option(i);
         bool known = false;

@@ -159,6 +159,17 @@ Config parseConfig(const CommandLine& cmdline, void (*complain)(const char*)) {
         } else if ((v = optionValue(o, image::kOptMac)) != nullptr) {
             ok = parseMac(v, c.mac);
             c.haveMac = ok;
+        } else if ((v = optionValue(o, image::kOptMtu)) != nullptr) {
+            uint32_t mtu = 0;
+            ok = *v != 0;
+            for (const char* p = v; ok && *p != 0; ++p) {
+                ok = *p >= '0' && *p <= '9' && mtu <= 65535;
+                mtu = mtu * 10 + static_cast<uint32_t>(*p - '0');
+            }
+            ok = ok && mtu >= 68 && mtu <= 65535;
+            if (ok) {
+                c.mtu = mtu;
+            }
         } else if (sameWord(o, image::kOptNoNetwork)) {
             c.noNetwork = true;
         } else if ((v = optionValue(o, image::kOptHostname)) != nullptr) {
@@ -206,7 +217,7 @@ void applyStartOptions(const char* words) {
     Config late = parseConfig(start, [](const char* option) {
         log::notice("ignoring %s from the start: not a valid value", option);
     });
-    if (late.ip == 0 && late.gateway == 0 && late.dnsCount == 0 && !late.haveMac &&
+    if (late.ip == 0 && late.gateway == 0 && late.dnsCount == 0 && !late.haveMac && late.mtu == 0 &&
         !late.noNetwork) {
         return;
     }
@@ -221,6 +232,7 @@ void applyStartOptions(const char* words) {
     c.haveMac = late.haveMac;
     __builtin_memcpy(c.mac, late.mac, sizeof c.mac);
     c.noNetwork = late.noNetwork;
+    c.mtu = late.mtu;
     g_config = c;
     if (long r = writeResolverFiles(vfs::current(), c); r < 0) {
         log::notice("cannot write /etc/hosts and /etc/resolv.conf (error %ld)", -r);

@@ -30,6 +30,7 @@ struct Config {
     char hostname[65] = {}; // at most 64 bytes, as Linux (HOST_NAME_MAX)
     uint8_t mac[6] = {};    // with haveMac: the card's address instead of its own
     bool haveMac = false;
+    uint32_t mtu = 0;       // uk.mtu; 0: the card's
     bool noNetwork = false; // uk.nonet: loopback only
     // The virtio-mmio devices QEMU's microvm announced (virtio_mmio.device= words), probed
     // when the stack starts.
@@ -55,9 +56,9 @@ Config parseConfig(const CommandLine& cmdline, void (*complain)(const char* opti
 void setBootConfig(const Config& config);
 const Config& bootConfig();
 // The words that came with the start (uk.gate), `words` separated by spaces: when they hold
-// any network option (uk.ip, uk.gw, uk.dns, uk.mac, uk.nonet), those replace the boot
-// configuration's address, gateway, name servers, MAC and uk.nonet, and the resolver files are
-// written again. Values that do not parse are logged and ignored.
+// any network option (uk.ip, uk.gw, uk.dns, uk.mac, uk.mtu, uk.nonet), those replace the
+// boot configuration's address, gateway, name servers, MAC, MTU and uk.nonet, and the resolver
+// files are written again. Values that do not parse are logged and ignored.
 void applyStartOptions(const char* words);
 
 // Writes /etc/resolv.conf (the name servers, when there are any) and adds the usual

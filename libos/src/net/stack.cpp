@@ -112,6 +112,9 @@ err_t ethInit(struct netif* n) {
     n->output_ip6 = ethip6_output;
     n->linkoutput = linkOutput;
     n->mtu = static_cast<u16_t>(g_device->mtu());
+    if (bootConfig().mtu != 0 && bootConfig().mtu < n->mtu) {
+        n->mtu = static_cast<u16_t>(bootConfig().mtu); // uk.mtu: a smaller path ahead
+    }
     n->hwaddr_len = 6;
     // A MAC from uk.mac wins: the guest takes over a container's interface and its address
     // (the device accepts every destination: no receive filter is negotiated).
@@ -215,6 +218,9 @@ void startStack() {
     if (netif_add(&g_eth, &ip, &mask, &gw, nullptr, ethInit, ethernet_input) == nullptr) {
         log::notice("net: %s cannot be added to the stack", g_device->describe());
         return;
+    }
+    if (c.mtu != 0) {
+        log::info("net: MTU %u (%s)", static_cast<unsigned>(g_eth.mtu), image::kOptMtu);
     }
     if (c.haveMac) {
         log::info("net: MAC %02x:%02x:%02x:%02x:%02x:%02x (%s), not the card's own", c.mac[0],

@@ -103,6 +103,7 @@ struct RunOptions {
     std::string hostname; // --hostname; empty: the image's default
     std::string workdir;  // --workdir: the app's working directory; empty: the image's
     std::string mac;      // --mac: the NIC's address; empty: kGuestMac
+    unsigned mtu = 0;     // --mtu: the guest's MTU (68-1500); 0: the card's (1500)
     // --start-gate: a FIFO; the guest boots up to its application's entry and enters it once
     // a byte is written there (how uk-runtime's create and start split a container's boot).
     std::filesystem::path startGate;
