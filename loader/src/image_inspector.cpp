@@ -751,6 +751,11 @@ ImageReport inspectImageBytes(std::string_view bytes, const std::string& name, b
         report.applicationLinked = linksApplication(phdrs);
     }
 
+    const std::string_view gateMarker(image::kAbiStartGateMarker);
+    for (const auto& r : regions) {
+        report.startGate = report.startGate || r.bytes.find(gateMarker) != std::string_view::npos;
+    }
+
     std::vector<CpioEntry>* entries = listEntries ? &report.entries : nullptr;
     std::optional<Sections> sections = report.compressed ? std::nullopt : findSections(bytes, eh);
     if (sections) {
@@ -903,6 +908,8 @@ std::string formatReport(const ImageReport& r) {
                       (r.size >= 1024 ? " (" + humanSize(r.size) + ")" : ""));
     line("compressed:",
          r.compressed ? "yes (uk build --strip: segments in a DEFLATE payload)" : "no");
+    line("start gate:", r.startGate ? "yes (uk run --start-gate, OCI create and start)"
+                                    : "no (a library OS from before it)");
     if (r.applicationLinked) {
         line("application:", "linked into the image (segments at 0x400000)");
     } else if (r.rootfs) {
@@ -965,6 +972,7 @@ std::string formatReportJson(const ImageReport& r, bool listEntries) {
     j["size"] = r.size;
     j["compressed"] = r.compressed;
     j["application"] = r.applicationLinked ? "linked" : "rootfs";
+    j["startGate"] = r.startGate;
     if (r.config) {
         const ImageConfig& c = *r.config;
         Json config;

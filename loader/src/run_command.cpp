@@ -15,6 +15,7 @@
 #include <uk/loader/exit_status.h>
 #include <uk/loader/host.h>
 #include <uk/loader/host_facts.h>
+#include <uk/loader/image_inspector.h>
 #include <uk/loader/image_probe.h>
 #include <uk/loader/instance_store.h>
 #include <uk/loader/instance_supervisor.h>
@@ -118,6 +119,11 @@ void checkInitrd(const std::filesystem::path& initrd) {
 // Sizes the guest memory when --mem is not given.
 void checkImage(RunOptions& options) {
     const ImageInfo image = ImageProbe::probe(options.image);
+    if (!options.startGate.empty() && !inspectImage(options.image).startGate) {
+        throw Error("--start-gate: " + options.image.string() +
+                    " was built by a uk from before the start gate: its guest would run the "
+                    "program at once (build or convert it again)");
+    }
     checkInitrd(options.initrd);
     applyDefaultMemory(options);
     // Without room for the image itself the guest never starts, and QEMU only says that it

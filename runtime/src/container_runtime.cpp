@@ -294,6 +294,12 @@ void ContainerRuntime::create(const CreateOptions& options, const BundleSpec& sp
         throw BundleError("bundle " + spec.bundle.string() +
                           ": the uk kernel cannot be used: " + e.what());
     }
+    if (!report.startGate) {
+        // Its guest would run the program at once and take the start for input.
+        throw BundleError("bundle " + spec.bundle.string() + ": the uk kernel " + kernel.string() +
+                          " was built by a uk from before the start gate (create boots the "
+                          "guest, start runs the program): convert the image again");
+    }
     const stdfs::path uk = findUkProgram();
     const NetworkMode networkMode = networkModeFor(spec, what);
 

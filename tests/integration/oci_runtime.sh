@@ -13,9 +13,9 @@
 #   delete        refuses a running container, --force kills it; a created one goes without
 #   terminal      --console-socket: the pty master reaches the shim, output comes through it
 #   bad bundles   missing config.json, invalid JSON, no process.args, a .uk/kernel that is no
-#                 uk kernel, a memory limit below what the image needs, a negative CPU quota:
-#                 each fails with a message naming the problem (stderr and --log) and leaves
-#                 nothing behind
+#                 uk kernel, one from a uk before the start gate, a memory limit below what
+#                 the image needs, a negative CPU quota: each fails with a message naming the
+#                 problem (stderr and --log) and leaves nothing behind
 #   tap network   a bad io.uk.network annotation, tap forced without an interface or in the
 #                 host's namespace: errors at create; a namespace with a veth (as Docker or CNI
 #                 make one) joined by path: the guest takes over eth0's address, MAC and gateway
@@ -386,6 +386,13 @@ bad bad-type 'process.env: must be an array of strings'
 bundle bad-kernel
 echo 'not a kernel' >bad-kernel/rootfs/.uk/kernel
 bad bad-kernel 'uk kernel cannot be used: .*not (an ELF file|a uk image)'
+bundle old-kernel
+python3 -c 'import sys
+data = open(sys.argv[1], "rb").read()
+assert b"uk-abi: start-gate 1" in data
+open(sys.argv[1], "wb").write(data.replace(b"uk-abi: start-gate 1", b"uk-abi: start-gate 0"))' \
+    old-kernel/rootfs/.uk/kernel
+bad old-kernel 'was built by a uk from before the start gate .*convert the image again'
 bundle small-memory 'linux.resources={"memory": {"limit": 4194304}}'
 bad small-memory 'linux.resources.memory.limit: 4194304 bytes \(4 MiB\) is less than the [0-9]+ MiB'
 bundle negative-cpu 'linux.resources={"cpu": {"quota": -5, "period": 100000}}'

@@ -4,7 +4,8 @@
 # start). Checked with real boots: nothing of the application runs before the write; a plain
 # "0" starts it; a SIGTERM before the start ends the run with 143; network settings in the
 # write (--no-network; --ip/--gw/--mac) replace the command line's, and the guest uses them;
-# a write uk run cannot take, and a gate that is no FIFO, fail with status 125 and a message.
+# a write uk run cannot take, a gate that is no FIFO, and an image whose library OS predates
+# the gate, fail with status 125 and a message.
 source "$(dirname "$0")/lib.sh"
 trap stop_vm EXIT
 
@@ -73,6 +74,18 @@ wait_vm
 expect_status 125 "a start uk run cannot take"
 expect_out "^uk run: --start-gate: unexpected '--hostname'" "a start uk run cannot take: the message"
 expect_no_out 'Hello from uk!' "a start uk run cannot take: the application never ran"
+
+# An image whose library OS predates the gate (its marker is missing: made so here by
+# overwriting it in a copy) would run its program at once: refused before booting.
+python3 -c 'import sys
+data = open(sys.argv[1], "rb").read()
+marker = b"uk-abi: start-gate 1"
+assert marker in data, "the marker is not in the image"
+open(sys.argv[2], "wb").write(data.replace(marker, b"uk-abi: start-gate 0"))' "$hello" old.img
+boot --start-gate "$gate" old.img
+expect_status 125 "an image from before the start gate"
+expect_err "^uk run: --start-gate: old.img was built by a uk from before the start gate" \
+    "an image from before the start gate: the message"
 
 boot --start-gate "$hello" "$hello"
 expect_status 125 "a gate that is no FIFO"

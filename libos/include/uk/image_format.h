@@ -87,6 +87,10 @@ inline constexpr char kOptWorkdir[] = "uk.workdir";
 // container's init waits for `start` after `create` (uk run --start-gate). A signal that
 // arrives first ends the guest as it would an application that had not changed it.
 inline constexpr char kOptStartGate[] = "uk.gate";
+// Bytes every library OS that honours uk.gate (and the start's words) carries in its
+// read-only data, so that a host can tell an image built before them (which would run its
+// program at once, and take the start for input) without booting it.
+inline constexpr char kAbiStartGateMarker[] = "uk-abi: start-gate 1";
 
 // With uk.stdin=escaped the console input is framed so the host can signal end of input:
 // kStdinEscape kStdinEscape is a literal kStdinEscape byte, kStdinEscape kStdinEof is end of

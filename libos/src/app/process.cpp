@@ -405,6 +405,8 @@ void start(const CommandLine& cmdline) {
     }
 
     if (cmdline.has(image::kOptStartGate)) {
+        // Keeps the marker in the image (image::kAbiStartGateMarker).
+        asm volatile("" : : "r"(image::kAbiStartGateMarker));
         // Everything up to the entry is done: what is left for `start` is the program itself.
         log::info("boot: %lu us to the start gate",
                   clock::tscToNs(arch::rdtsc() - clock::bootTsc()) / 1000);

@@ -91,6 +91,8 @@ struct ImageReport {
     // Segments at 0x400000; otherwise the program comes from the root file system (`uk pack`,
     // `uk convert`).
     bool applicationLinked = false;
+    // Its library OS honours uk run --start-gate (image::kAbiStartGateMarker is in it).
+    bool startGate = false;
     std::optional<ImageConfig> config;   // none: the image has no .uk.config
     std::optional<RootfsSummary> rootfs; // none: the image embeds no root file system
     std::vector<CpioEntry> entries;      // with listEntries: the archive's entries, in order
