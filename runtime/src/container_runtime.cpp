@@ -137,6 +137,22 @@ std::vector<std::string> hostResolvConfs() {
     return out;
 }
 
+// Writes the uk run command the container process execs at create's go-ahead (words
+// separated by NUL bytes: ContainerProcessSpec::argvFile), and returns it.
+std::vector<std::string> writeRunArgs(const StateDirectory& dir,
+                                      const std::vector<std::string>& ukRun,
+                                      const std::vector<std::string>& args) {
+    std::vector<std::string> command = ukRun;
+    command.insert(command.end(), args.begin(), args.end());
+    std::string words;
+    for (const auto& w : command) {
+        words += w;
+        words.push_back('\0');
+    }
+    fs::writeFileAtomic(dir.runArgs(), words);
+    return command;
+}
+
 // Words separated by single spaces (uk run --start-gate's settings hold no quotes).
 std::string spaced(const std::vector<std::string>& words) {
     std::string out;
@@ -341,7 +357,7 @@ void ContainerRuntime::create(const CreateOptions& options, const BundleSpec& sp
     // the interface's settings (or none) come with the start.
     const bool hooks = !spec.hooks.prestart.empty() || !spec.hooks.createRuntime.empty() ||
                        !spec.hooks.createContainer.empty();
-    const bool preparedTap =
+    bool preparedTap =
         networkMode != NetworkMode::User && spec.network == NetworkNamespace::New && hooks;
     const std::vector<std::string> ukRun = {uk.string(), "run", "--start-gate",
                                             dir.execFifo().string()};
@@ -399,7 +415,22 @@ void ContainerRuntime::create(const CreateOptions& options, const BundleSpec& sp
     }
     dir.save(state);
     if (preparedTap) {
-        inNetworkNamespace("/proc/" + std::to_string(pid) + "/ns/net", [] { prepareTap(); });
+        try {
+            inNetworkNamespace("/proc/" + std::to_string(pid) + "/ns/net", [] { prepareTap(); });
+        } catch (const Error& e) {
+            if (networkMode == NetworkMode::Tap) {
+                throw BundleError(what + ": " + kNetworkAnnotation + " (or $" +
+                                  kNetworkEnvironment + ") is tap, but " + e.what());
+            }
+            // No tap to boot on (no /dev/net/tun, say): the guest boots after the hooks, on
+            // what they leave (the tap, when wiring works then, else the user network).
+            log_.warning("container " + options.id + ": " + e.what() +
+                         "; the guest boots after the hooks");
+            preparedTap = false;
+            process.argv = writeRunArgs(dir, ukRun, plan.ukRunArgs);
+        }
+    }
+    if (preparedTap) {
         bootContainerProcess(std::exchange(bootFd.fd, -1));
     }
 
@@ -434,14 +465,7 @@ void ContainerRuntime::create(const CreateOptions& options, const BundleSpec& sp
                 state.tapNamespace = spec.networkPath;
                 rollback.tap(tap->wiring, spec.networkPath);
             }
-            command = ukRun;
-            command.insert(command.end(), tap->ukRunArgs.begin(), tap->ukRunArgs.end());
-            std::string words;
-            for (const auto& w : command) {
-                words += w;
-                words.push_back('\0');
-            }
-            fs::writeFileAtomic(dir.runArgs(), words);
+            command = writeRunArgs(dir, ukRun, tap->ukRunArgs);
             dir.save(state);
             const TapWiring& w = tap->wiring;
             log_.info("container " + options.id + ": the guest takes over " + w.interface + " (" +

@@ -11,6 +11,9 @@
 #   kill          SIGTERM and SIGKILL end a running container; SIGTERM ends a created one
 #                 (143) before its app runs; kill --all; kill of a stopped one
 #   delete        refuses a running container, --force kills it; a created one goes without
+#   hooks         a bundle with hooks and a new namespace: the guest boots on uk-tap0 before
+#                 them and gets --no-network at start; without /dev/net/tun (masked), it boots
+#                 after them on the user network, with a warning
 #   terminal      --console-socket: the pty master reaches the shim, output comes through it
 #   bad bundles   missing config.json, invalid JSON, no process.args, a .uk/kernel that is no
 #                 uk kernel, one from a uk before the start gate, a memory limit below what
@@ -121,15 +124,17 @@ PY
 }
 
 # create_shim NAME BUNDLE [--console]: oci_shim.py runs `create` for container NAME in the
-# background; waits for create to finish. Sets SHIM_DIR; CREATE_STATUS.
+# background (under the command SHIM_WRAP names, if any); waits for create to finish. Sets
+# SHIM_DIR; CREATE_STATUS.
+SHIM_WRAP=()
 create_shim() {
     local name=$1 dir=$2
     shift 2
     SHIM_DIR="$UK_WORK_DIR/shim-$name"
     rm -rf "$SHIM_DIR"
     mkdir -p "$SHIM_DIR"
-    python3 "$HERE/oci_shim.py" "$SHIM_DIR" "$@" -- "$RUNTIME" --root "$ROOT" --log "$LOG" \
-        --log-format json create --bundle "$dir" --pid-file "$SHIM_DIR/pid" "$name" &
+    "${SHIM_WRAP[@]}" python3 "$HERE/oci_shim.py" "$SHIM_DIR" "$@" -- "$RUNTIME" --root "$ROOT" \
+        --log "$LOG" --log-format json create --bundle "$dir" --pid-file "$SHIM_DIR/pid" "$name" &
     shims+=($!)
     for _ in $(seq 600); do
         [ -f "$SHIM_DIR/create-status" ] && break
@@ -319,6 +324,47 @@ expect_eq "0 absent" "$STATUS $([ -e "$ROOT/half-made" ] && echo present || echo
 # The shim's cleanup deletes again what delete removed: done, as runc says, without runc.
 try rt --runc /nonexistent/runc delete --force half-made
 expect_eq 0 "$STATUS" "delete --force of a container that does not exist (runc not needed)"
+
+# --- a guest booted while the hooks run ----------------------------------------------------------
+
+# A bundle with hooks and a new network namespace (as Docker's): the guest boots on uk-tap0
+# before the hooks run; with no interface after them, the start says --no-network.
+bundle b-hooked 'process.args=["sh", "-c", "echo hooked; exit 6"]' \
+    'hooks={"prestart": [{"path": "/bin/sh", "args": ["sh", "-c", "sleep 0.3"]}]}'
+create_shim hooked "$UK_WORK_DIR/b-hooked"
+expect_eq 0 "$CREATE_STATUS" "hooks: create"
+words=$(tr '\0' ' ' <"/proc/$(cat "$SHIM_DIR/pid")/cmdline" 2>/dev/null || true)
+start_line=$(python3 -c 'import json, sys; print(json.load(open(sys.argv[1]))["startLine"])' \
+    "$ROOT/hooked/uk-container.json" 2>/dev/null || true)
+if grep -q -- ' --net tap:uk-tap0 ' <<<"$words" && [ "$start_line" = --no-network ]; then
+    pass "hooks: the guest booted on uk-tap0 before them; no interface after them: --no-network at start"
+else
+    fail "hooks: uk run: $words; the start: $start_line"
+fi
+rt start hooked
+wait_exit
+expect_eq 6 "$EXIT" "hooks: the app's status"
+expect_out_file() { grep -Eq -- "$1" "$SHIM_DIR/stdout" && pass "$2" || fail "$2: $(cat "$SHIM_DIR/stdout")"; }
+expect_out_file '^hooked$' "hooks: the app's output"
+rt delete hooked
+# Without /dev/net/tun (masked here) there is no tap to boot on: the guest boots after the
+# hooks, on the user network, with a warning.
+SHIM_WRAP=(unshare -m sh -c 'mount --bind /dev/null /dev/net/tun && exec "$@"' sh)
+: >"$LOG"
+create_shim no-tun "$UK_WORK_DIR/b-hooked"
+SHIM_WRAP=()
+expect_eq 0 "$CREATE_STATUS" "no /dev/net/tun: create"
+if grep -q '"level":"warning".*cannot make the tap uk-tap0.*the guest boots after the hooks' "$LOG"; then
+    pass "no /dev/net/tun: a warning says the guest boots after the hooks"
+else
+    fail "no /dev/net/tun: the log: $(cat "$LOG")"
+fi
+rt start no-tun
+wait_exit
+expect_eq 6 "$EXIT" "no /dev/net/tun: the app's status"
+expect_out_file '^hooked$' "no /dev/net/tun: the app's output"
+rt delete no-tun
+expect_eq "" "$(left_behind)" "hooks: nothing left"
 
 # --- terminal -------------------------------------------------------------------------------------
 
