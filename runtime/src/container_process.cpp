@@ -197,7 +197,15 @@ void sendConsole(int report, const std::filesystem::path& socketPath, int master
 
 } // namespace
 
-SpawnedProcess spawnContainerProcess(const ContainerProcessSpec& spec) {
+SpawnedProcess::~SpawnedProcess() {
+    for (int fd : {reportFd, bootFd}) {
+        if (fd >= 0) {
+            ::close(fd);
+        }
+    }
+}
+
+void spawnContainerProcess(const ContainerProcessSpec& spec, SpawnedProcess& out) {
     if (spec.argv.empty()) {
         throw Error("no command for the container process");
     }
@@ -251,7 +259,9 @@ SpawnedProcess spawnContainerProcess(const ContainerProcessSpec& spec) {
     }
     ::close(report);
     ::close(boot);
-    return {pid, fds[0], bootFds[1]};
+    out.pid = pid;
+    out.reportFd = fds[0];
+    out.bootFd = bootFds[1];
 }
 
 void awaitContainerProcess(SpawnedProcess& process) {
@@ -278,13 +288,13 @@ void awaitContainerProcess(SpawnedProcess& process) {
     throw Error(message.empty() ? "the container process ended before it was ready" : message);
 }
 
-void bootContainerProcess(int bootFd) {
+void bootContainerProcess(SpawnedProcess& process) {
     ssize_t n;
     do {
-        n = ::write(bootFd, "1", 1);
+        n = ::write(process.bootFd, "1", 1);
     } while (n < 0 && errno == EINTR);
     int e = errno;
-    ::close(bootFd);
+    ::close(std::exchange(process.bootFd, -1));
     if (n != 1) {
         errno = e;
         throwErrno("cannot boot the container process");

@@ -373,11 +373,9 @@ void ContainerRuntime::create(const CreateOptions& options, const BundleSpec& sp
     process.preserveFds = options.preserveFds;
     process.tmpDir = dir.tmpDir();
     process.argvFile = dir.runArgs();
-    SpawnedProcess spawned = spawnContainerProcess(process);
+    SpawnedProcess spawned;
+    spawnContainerProcess(process, spawned);
     const pid_t pid = spawned.pid;
-    OwnedFd reportFd, bootFd;
-    reportFd.fd = spawned.reportFd;
-    bootFd.fd = spawned.bootFd;
     rollback.process(pid);
 
     // The archive is written while the container process sets itself up (making a network
@@ -388,10 +386,7 @@ void ContainerRuntime::create(const CreateOptions& options, const BundleSpec& sp
     if (::close(std::exchange(archiveFd.fd, -1)) != 0) {
         throwErrno("cannot write " + archive.string());
     }
-    spawned.reportFd = std::exchange(reportFd.fd, -1);
-    spawned.bootFd = std::exchange(bootFd.fd, -1);
     awaitContainerProcess(spawned);
-    bootFd.fd = spawned.bootFd;
 
     ContainerState state;
     state.id = options.id;
@@ -431,7 +426,7 @@ void ContainerRuntime::create(const CreateOptions& options, const BundleSpec& sp
         }
     }
     if (preparedTap) {
-        bootContainerProcess(std::exchange(bootFd.fd, -1));
+        bootContainerProcess(spawned);
     }
 
     // Docker's network arrives here: its prestart hook moves the container's interface into
@@ -450,28 +445,24 @@ void ContainerRuntime::create(const CreateOptions& options, const BundleSpec& sp
     if (networkMode != NetworkMode::User) {
         auto tap = wireTapNetwork(spec, networkMode, pid, plan.ukRunArgs, preparedTap, what, log_,
                                   options.id);
-        if (tap && preparedTap) {
+        if (tap) {
             state.tap = tap->wiring;
-            state.startLine = spaced(tap->settings);
-            const TapWiring& w = tap->wiring;
-            log_.info("container " + options.id + ": the guest takes over " + w.interface +
-                      " through the tap " + w.tap + "; at start it gets " + state.startLine);
-            for (const auto& n : tap->notes) {
-                log_.warning("container " + options.id + ": " + n);
+            if (preparedTap) {
+                state.startLine = spaced(tap->settings); // the booted guest gets them at start
+            } else {
+                if (spec.network == NetworkNamespace::Join) {
+                    state.tapNamespace = spec.networkPath;
+                    rollback.tap(tap->wiring, spec.networkPath);
+                }
+                command = writeRunArgs(dir, ukRun, tap->ukRunArgs);
+                dir.save(state);
             }
-        } else if (tap) {
-            state.tap = tap->wiring;
-            if (spec.network == NetworkNamespace::Join) {
-                state.tapNamespace = spec.networkPath;
-                rollback.tap(tap->wiring, spec.networkPath);
-            }
-            command = writeRunArgs(dir, ukRun, tap->ukRunArgs);
-            dir.save(state);
             const TapWiring& w = tap->wiring;
             log_.info("container " + options.id + ": the guest takes over " + w.interface + " (" +
                       (w.addresses.empty() ? "" : formatInterfaceAddress(w.addresses[0])) +
                       (w.gateway ? ", gateway " + formatAddress(*w.gateway) : "") + ", MAC " +
-                      w.mac + ") through the tap " + w.tap);
+                      w.mac + ") through the tap " + w.tap +
+                      (preparedTap ? ", its settings at start" : ""));
             for (const auto& n : tap->notes) {
                 log_.warning("container " + options.id + ": " + n);
             }
@@ -482,8 +473,8 @@ void ContainerRuntime::create(const CreateOptions& options, const BundleSpec& sp
         fs::writeFileAtomic(options.pidFile, std::to_string(pid));
     }
     dir.save(state);
-    if (bootFd.fd >= 0) {
-        bootContainerProcess(std::exchange(bootFd.fd, -1));
+    if (!spawned.booted()) {
+        bootContainerProcess(spawned);
     }
     rollback.commit();
     for (const auto& w : plan.warnings) {

@@ -3,36 +3,11 @@
 
 #include <string>
 
-#include "tty/stdin_decoder.h"
+#include "stdin_decoding.h"
 
 namespace {
-// Feeds `in` and returns the decoded bytes; `eof` says whether end of file was seen.
 std::string decode(uk::tty::StdinDecoder& d, const std::string& in, bool* eof) {
-    std::string out;
-    *eof = false;
-    for (char c : in) {
-        uint8_t b;
-        switch (d.feed(static_cast<uint8_t>(c), &b)) {
-        case uk::tty::StdinDecoder::Result::Byte:
-            out += static_cast<char>(b);
-            break;
-        case uk::tty::StdinDecoder::Result::EndOfFile:
-            *eof = true;
-            break;
-        case uk::tty::StdinDecoder::Result::Signal:
-            out += "<sig" + std::to_string(b) + ">";
-            break;
-        case uk::tty::StdinDecoder::Result::StartText:
-            out += static_cast<char>(b);
-            break;
-        case uk::tty::StdinDecoder::Result::Start:
-            out += "<start>";
-            break;
-        case uk::tty::StdinDecoder::Result::Nothing:
-            break;
-        }
-    }
-    return out;
+    return uk::test::decodeStdin(d, in, eof);
 }
 } // namespace
 

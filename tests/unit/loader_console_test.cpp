@@ -8,7 +8,7 @@
 #include <uk/image_format.h>
 #include <uk/loader/console_relay.h>
 
-#include "tty/stdin_decoder.h"
+#include "stdin_decoding.h"
 
 using uk::loader::BacktraceFrame;
 using uk::loader::ConsoleOutputFilter;
@@ -20,29 +20,9 @@ namespace {
 // Decodes with the guest's decoder; returns the bytes and whether end of file was seen.
 std::pair<std::string, bool> guestDecode(const std::string& framed) {
     uk::tty::StdinDecoder decoder(true);
-    std::string out;
-    for (char c : framed) {
-        uint8_t b;
-        switch (decoder.feed(static_cast<uint8_t>(c), &b)) {
-        case uk::tty::StdinDecoder::Result::Byte:
-            out += static_cast<char>(b);
-            break;
-        case uk::tty::StdinDecoder::Result::EndOfFile:
-            return {out, true};
-        case uk::tty::StdinDecoder::Result::Signal:
-            out += "<sig" + std::to_string(b) + ">";
-            break;
-        case uk::tty::StdinDecoder::Result::StartText:
-            out += static_cast<char>(b);
-            break;
-        case uk::tty::StdinDecoder::Result::Start:
-            out += "<start>";
-            break;
-        case uk::tty::StdinDecoder::Result::Nothing:
-            break;
-        }
-    }
-    return {out, false};
+    bool eof;
+    std::string out = uk::test::decodeStdin(decoder, framed, &eof, true);
+    return {out, eof};
 }
 
 // Symbolizes every frame as " in f<index>" and records the batches it was asked for.

@@ -35,12 +35,18 @@ struct ContainerProcessSpec {
     std::filesystem::path argvFile;
 };
 
+// The forked container process and create's two pipes to it, closed when this goes (the
+// process then exits, if it has not booted: what a failed create wants).
 struct SpawnedProcess {
     pid_t pid = -1;
-    // Where the child reports that it is ready (awaitContainerProcess reads and closes it).
-    int reportFd = -1;
-    // Written to by bootContainerProcess; closed (the process then exits) when create fails.
-    int bootFd = -1;
+    int reportFd = -1; // where the child says it is ready (awaitContainerProcess)
+    int bootFd = -1;   // the go-ahead (bootContainerProcess)
+
+    SpawnedProcess() = default;
+    SpawnedProcess(const SpawnedProcess&) = delete;
+    SpawnedProcess& operator=(const SpawnedProcess&) = delete;
+    ~SpawnedProcess();
+    bool booted() const { return bootFd < 0; }
 };
 
 // Forks the container process and returns at once: it sets itself up (namespace joined or
@@ -48,16 +54,16 @@ struct SpawnedProcess {
 // awaitContainerProcess waits for it to be ready to boot. The child is not reaped here:
 // when uk-runtime exits, it passes to the nearest subreaper (containerd's shim), which waits
 // for it.
-SpawnedProcess spawnContainerProcess(const ContainerProcessSpec& spec);
+void spawnContainerProcess(const ContainerProcessSpec& spec, SpawnedProcess& out);
 
 // Waits until the child is ready to boot, then it waits for bootContainerProcess. Throws
 // uk::Error with the child's reason when it cannot get there; the child is then killed and
 // reaped (and its boot descriptor closed).
 void awaitContainerProcess(SpawnedProcess& process);
 
-// The end of create: the process execs uk run (argvFile's words, if any), which boots the
-// guest up to its start gate. Closes `bootFd`.
-void bootContainerProcess(int bootFd);
+// Lets the process exec uk run (argvFile's words, if any), which boots the guest up to its
+// start gate; closes the go-ahead pipe.
+void bootContainerProcess(SpawnedProcess& process);
 
 // `start`: writes `line` (one write: "0", or network settings, see uk run --start-gate) to
 // `fifo`, which opens the guest's start gate; uk run opens the FIFO once it runs, until then
