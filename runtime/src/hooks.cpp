@@ -3,9 +3,11 @@
 #include <fcntl.h>
 #include <poll.h>
 #include <signal.h>
+#include <sys/syscall.h>
 #include <sys/wait.h>
 #include <unistd.h>
 
+#include <algorithm>
 #include <cerrno>
 #include <chrono>
 #include <cstring>
@@ -96,12 +98,16 @@ void runHook(const Hook& hook, const std::string& name, const std::string& state
     ::sigaction(SIGPIPE, &old, nullptr);
 
     // Until the hook exits (not until its output ends: a hook may leave a daemon holding
-    // the pipe), reading what it prints meanwhile.
+    // the pipe), reading what it prints meanwhile. A pidfd wakes us at the exit itself: the
+    // pipe's end comes a moment before the exit can be reaped, and napping across that gap
+    // cost every create up to one nap (Docker's network hook runs in every docker run).
+    // Without pidfds (Linux before 5.3), 20 ms naps.
     std::string output;
     using Clock = std::chrono::steady_clock;
     const auto deadline = hook.timeoutSeconds
                               ? Clock::now() + std::chrono::seconds(*hook.timeoutSeconds)
                               : Clock::time_point::max();
+    const int pidfd = static_cast<int>(::syscall(SYS_pidfd_open, pid, 0));
     bool timedOut = false;
     bool outputOpen = true;
     int status = 0;
@@ -110,17 +116,23 @@ void runHook(const Hook& hook, const std::string& name, const std::string& state
         if (done == pid) {
             break;
         }
-        if (Clock::now() >= deadline) {
+        const auto now = Clock::now();
+        if (now >= deadline) {
             timedOut = true;
             ::kill(pid, SIGKILL);
             while (::waitpid(pid, &status, 0) < 0 && errno == EINTR) {
             }
             break;
         }
-        struct pollfd p {
-            outputOpen ? out[0] : -1, POLLIN, 0
-        };
-        if (::poll(&p, 1, 20) > 0 && outputOpen) {
+        int waitMs = 20;
+        if (pidfd >= 0) {
+            auto left = std::chrono::ceil<std::chrono::milliseconds>(deadline - now).count();
+            waitMs = deadline == Clock::time_point::max()
+                         ? -1
+                         : static_cast<int>(std::min<int64_t>(left, 60'000));
+        }
+        struct pollfd p[2] = {{outputOpen ? out[0] : -1, POLLIN, 0}, {pidfd, POLLIN, 0}};
+        if (::poll(p, 2, waitMs) > 0 && outputOpen && (p[0].revents & (POLLIN | POLLHUP))) {
             char buf[4096];
             ssize_t n = ::read(out[0], buf, sizeof buf);
             if (n > 0 && output.size() < 8192) {
@@ -129,6 +141,9 @@ void runHook(const Hook& hook, const std::string& name, const std::string& state
                 outputOpen = false;
             }
         }
+    }
+    if (pidfd >= 0) {
+        ::close(pidfd);
     }
     // What it printed just before exiting.
     ::fcntl(out[0], F_SETFL, O_NONBLOCK);

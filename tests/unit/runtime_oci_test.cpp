@@ -8,6 +8,7 @@
 #include <sys/wait.h>
 #include <unistd.h>
 
+#include <chrono>
 #include <filesystem>
 #include <string>
 #include <vector>
@@ -453,6 +454,12 @@ TEST_CASE("hooks: state on stdin, failures named") {
     Hook slow{"/bin/sh", {"sh", "-c", "sleep 10"}, {}, 1};
     CHECK(errorOf([&] { runHooks({slow}, "createRuntime", "{}"); }) ==
           "createRuntime hook #0 (/bin/sh): timed out after 1 s");
+    // A hook that leaves a daemon holding its output is done when it exits, not when the
+    // daemon lets the pipe go.
+    Hook forks{"/bin/sh", {"sh", "-c", "sleep 5 & echo started"}, {}, 30};
+    auto t0 = std::chrono::steady_clock::now();
+    runHooks({forks}, "prestart", "{}");
+    CHECK(std::chrono::steady_clock::now() - t0 < std::chrono::seconds(4));
     Hook missing{"/nonexistent/hook", {}, {}, std::nullopt};
     CHECK(mentions(errorOf([&] { runHooks({missing}, "poststop", "{}"); }),
                    "poststop hook #0 (/nonexistent/hook): cannot run it"));
