@@ -23,6 +23,7 @@ namespace {
 
 struct Registration {
     std::string name, support, note, file;
+    bool beforeStart = false; // UK_SYSCALL_BEFORE_START
 };
 
 std::string readAll(const fs::path& p) {
@@ -129,20 +130,23 @@ std::vector<Registration> scan(const fs::path& dir) {
     std::sort(files.begin(), files.end());
     for (const auto& f : files) {
         std::string text = readAll(f);
-        size_t pos = 0;
-        while ((pos = text.find("UK_SYSCALL(", pos)) != std::string::npos) {
-            size_t end;
-            auto args = splitArguments(macroArguments(text, pos + 10, &end));
-            if (args.size() < 4) {
-                throw std::runtime_error(f.string() + ": UK_SYSCALL needs 4 arguments");
+        for (const std::string macro : {"UK_SYSCALL", "UK_SYSCALL_BEFORE_START"}) {
+            size_t pos = 0;
+            while ((pos = text.find(macro + "(", pos)) != std::string::npos) {
+                size_t end;
+                auto args = splitArguments(macroArguments(text, pos + macro.size(), &end));
+                if (args.size() < 4) {
+                    throw std::runtime_error(f.string() + ": " + macro + " needs 4 arguments");
+                }
+                std::string note;
+                for (size_t i = 3; i < args.size(); ++i) {
+                    note += (i > 3 ? "," : "") + args[i];
+                }
+                regs.push_back({trim(args[0]), trim(args[2]), stringLiterals(note),
+                                "libos/src/syscalls/" + f.filename().string(),
+                                macro == "UK_SYSCALL_BEFORE_START"});
+                pos = end;
             }
-            std::string note;
-            for (size_t i = 3; i < args.size(); ++i) {
-                note += (i > 3 ? "," : "") + args[i];
-            }
-            regs.push_back({trim(args[0]), trim(args[2]), stringLiterals(note),
-                            "libos/src/syscalls/" + f.filename().string()});
-            pos = end;
         }
     }
     return regs;
@@ -216,7 +220,7 @@ int main(int argc, char** argv) {
         std::ostringstream rows;
         for (const auto& [nr, name] : table) {
             auto it = byName.find(name);
-            std::string state = "ENOSYS", note, source;
+            std::string state = "ENOSYS", note, source, beforeStart;
             if (it != byName.end()) {
                 const auto& r = it->second;
                 state = r.support == "Implemented" ? "implemented"
@@ -226,10 +230,11 @@ int main(int argc, char** argv) {
                             : throw std::runtime_error(r.name + ": bad support " + r.support);
                 note = r.note;
                 source = "[" + r.file.substr(r.file.rfind('/') + 1) + "](../" + r.file + ")";
+                beforeStart = r.beforeStart ? "yes" : "";
             }
             ++counts[state];
-            rows << "| " << nr << " | `" << name << "` | " << state << " | " << escapeCell(note)
-                 << " | " << source << " |\n";
+            rows << "| " << nr << " | `" << name << "` | " << state << " | " << beforeStart << " | "
+                 << escapeCell(note) << " | " << source << " |\n";
         }
         std::ostringstream doc;
         doc << "# System calls\n\n"
@@ -242,11 +247,15 @@ int main(int argc, char** argv) {
                "the\n"
             << "notes say why), **ENOSYS** (returns -ENOSYS and the library OS prints one line\n"
             << "naming the call, once per call number).\n\n"
+            << "**Before start**: the calls registered with `UK_SYSCALL_BEFORE_START`, which a\n"
+            << "program may make while it runs ahead of a container's start (`uk run\n"
+            << "--start-gate`): their effects stay inside the guest and their results do not\n"
+            << "depend on the start. The first call without it waits for the start.\n\n"
             << "Of " << table.size() << " x86_64 system calls: " << counts["implemented"]
             << " implemented, " << counts["partial"] << " partial, " << counts["accepted no-op"]
             << " accepted no-ops, " << counts["ENOSYS"] << " ENOSYS.\n\n"
-            << "| # | name | state | notes | source |\n"
-            << "|---|------|-------|-------|--------|\n"
+            << "| # | name | state | before start | notes | source |\n"
+            << "|---|------|-------|--------------|-------|--------|\n"
             << rows.str();
         fs::path out = argv[2];
         if (check) {

@@ -934,9 +934,10 @@ options:
   --name NAME        the detached instance's name: letters, digits, '_', '.', '-' (default:
                      a generated adjective_noun); unique in the state directory
   --rm               remove the detached instance's state when it ends
-  --start-gate FIFO  boot the guest up to the application's entry (root file system
-                     unpacked, program loaded), then wait for one write to the FIFO before
-                     entering it, as a container's create and start split its launch
+  --start-gate FIFO  boot the guest and load the application (root file system unpacked,
+                     program loaded), let it run ahead up to its first system call that
+                     could show outside the guest, then wait for one write to the FIFO
+                     before going on, as a container's create and start split its launch
                      (uk-runtime uses this); a stop signal before then ends the run with
                      128 + the signal. The write is "0", or network settings known only
                      by then: --ip ADDR/PREFIX, --gw ADDR, --dns ADDR (at most 3), --mac

@@ -1,11 +1,13 @@
 #!/usr/bin/env bash
 # uk run --start-gate FIFO: the guest boots up to its application's entry and waits there
 # until something is written to the FIFO (how uk-runtime splits a container's create and
-# start). Checked with real boots: nothing of the application runs before the write; a plain
-# "0" starts it; a SIGTERM before the start ends the run with 143; network settings in the
-# write (--no-network; --ip/--gw/--mac) replace the command line's, and the guest uses them;
-# a write uk run cannot take, a gate that is no FIFO, and an image whose library OS predates
-# the gate, fail with status 125 and a message.
+# start). Checked with real boots: nothing of the application shows before the write (it
+# runs ahead only to its first outside system call: a long computation is parked with its
+# guest idle, a fault is reported after the start); a plain "0" starts it; a SIGTERM before
+# the start ends the run with 143; network settings in the write (--no-network;
+# --ip/--gw/--mac) replace the command line's, and the guest uses them; a write uk run
+# cannot take, a gate that is no FIFO, and an image whose library OS predates the gate, fail
+# with status 125 and a message.
 source "$(dirname "$0")/lib.sh"
 trap stop_vm EXIT
 
@@ -35,6 +37,53 @@ kill -TERM "$VM"
 wait_vm
 expect_status 143 "SIGTERM before the start ends the run with 143"
 expect_no_out 'Hello from uk!' "SIGTERM before the start: the application never ran"
+
+# The program runs ahead of the start up to its first outside system call (start_gate.h).
+# One that computes before any system call runs ahead for its budget, then is parked: its
+# guest idles until the start, and its output comes after it.
+ahead="$IMAGES/run_ahead.img"
+start_vm 'ran ahead [0-9]+ us, up to its run-ahead budget' -v --net none --start-gate "$gate" \
+    "$ahead" -- compute
+qemu=$(pgrep -P "$VM" -f qemu-system | head -1)
+cpu_ticks() { awk '{sub(/.*\) /, ""); print $12 + $13}' "/proc/$1/stat"; }
+t0=$(cpu_ticks "$qemu")
+sleep 1
+t1=$(cpu_ticks "$qemu")
+if [ $((t1 - t0)) -lt 40 ]; then
+    pass "a program parked ahead of its start: its guest idles ($((t1 - t0)) ticks in 1 s)"
+else
+    fail "a program parked ahead of its start still runs: $((t1 - t0)) ticks of QEMU in 1 s"
+fi
+if grep -q '^computed' "$UK_WORK_DIR/bg.out"; then
+    fail "the program's output came before the start"
+else
+    pass "a program parked ahead of its start: no output before the start"
+fi
+open_gate 0
+wait_vm
+expect_status 0 "a parked program resumes at the start"
+expect_out '^computed' "a parked program resumes at the start: its output"
+
+# A fault before the program's first system call: its end shows only after the start.
+start_vm 'ran ahead [0-9]+ us, up to a fault' -v --net none --start-gate "$gate" \
+    "$ahead" -- null
+sleep 0.5
+if grep -q 'killed by' "$UK_WORK_DIR/bg.out"; then
+    fail "a fault ahead of the start was reported before the start"
+else
+    pass "a fault ahead of the start: nothing reported before the start"
+fi
+open_gate 0
+wait_vm
+expect_status 139 "a fault ahead of the start: its status after the start"
+expect_out 'the application was killed by SIGSEGV' "a fault ahead of the start: the report"
+
+# SIGTERM while the program runs (or is parked) ahead of its start: 143, no output.
+start_vm 'to the start gate' -v --net none --start-gate "$gate" "$ahead" -- compute
+kill -TERM "$VM"
+wait_vm
+expect_status 143 "SIGTERM while the program runs ahead of its start ends the run with 143"
+expect_no_out '^computed' "SIGTERM while the program runs ahead: it never gets to its output"
 
 start_vm 'to the start gate' -v --start-gate "$gate" "$inet" -- selftest
 open_gate --no-network

@@ -22,6 +22,7 @@
 #include "../vfs/ops.h"
 #include "../vfs/system.h"
 #include "exec.h"
+#include "start_gate.h"
 
 extern "C" {
 extern const char __uk_config_start[];
@@ -405,20 +406,11 @@ void start(const CommandLine& cmdline) {
     }
 
     if (cmdline.has(image::kOptStartGate)) {
-        // Keeps the marker in the image (image::kAbiStartGateMarker).
-        asm volatile("" : : "r"(image::kAbiStartGateMarker));
-        // Everything up to the entry is done: what is left for `start` is the program itself.
+        // Everything up to the entry is done; the program runs ahead to its first outside
+        // call, which waits there for the start (start_gate.h).
         log::info("boot: %lu us to the start gate",
                   clock::tscToNs(arch::rdtsc() - clock::bootTsc()) / 1000);
-        const char* words = "";
-        if (int sig = tty::waitAtStartGate(&words); sig != 0) {
-            log::info("start gate: signal %d came before the start", sig);
-            exitProcess(128 + sig);
-        }
-        if (words[0] != 0) {
-            log::info("start gate: %s", words);
-            net::applyStartOptions(words);
-        }
+        gate::arm();
     }
     arch::resetFpuState();
     log::info("boot: %lu us to the application entry",
@@ -439,6 +431,7 @@ void addExitHook(void (*hook)()) {
 }
 
 void exitProcess(int status) {
+    gate::pass("its exit"); // an end before the start shows after it
     for (int i = 0; i < g_exitHookCount; ++i) {
         g_exitHooks[i]();
     }

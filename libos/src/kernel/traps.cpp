@@ -9,6 +9,7 @@
 #include <uk/arch/trap.h>
 
 #include "../app/process.h"
+#include "../app/start_gate.h"
 #include "../base/format.h"
 #include "../mm/address_space.h"
 #include "../proc/process.h"
@@ -107,6 +108,10 @@ void applicationFault(const arch::TrapFrame& f, int sig, int code, uint64_t addr
                       uint64_t cr2) {
     if (signals::raiseFault(sig, code, addr)) {
         return; // the trap's exit path sets up the handler
+    }
+    if (app::gate::armed()) {
+        app::gate::parkAtNextReturn("a fault"); // reported when it faults again, after the start
+        return;
     }
     const proc::Process* p = proc::current();
     if (p != nullptr && p != proc::first()) {
@@ -257,6 +262,11 @@ void onTimerInterrupt(arch::TrapFrame& f, void*) {
     if (suspect && g_halt.seen >= 3 && clock::monotonicNs() - g_halt.firstNs >= 1'000'000'000) {
         // In ring 3 this would be a general protection fault: SIGSEGV, no handler retries.
         g_halt.seen = 0;
+        if (app::gate::armed()) {
+            app::gate::parkAtNextReturn("a hlt instruction"); // seen again after the start
+            sched::onTimerInterrupt();
+            return;
+        }
         arch::TrapFrame at = f;
         at.rip -= 1;
         log::notice("fatal: the application was killed by SIGSEGV: it is halted at a hlt "

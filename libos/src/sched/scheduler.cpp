@@ -30,6 +30,7 @@ Thread* g_all = nullptr;
 size_t g_count = 0;
 int g_nextTid = 2;
 bool g_needResched = false;
+constinit void (*g_returnHook)() = nullptr; // atNextReturnToApp
 uint64_t g_sliceEnd = 0;
 uint64_t g_housekeeping = 0;
 Timer* g_timers = nullptr;
@@ -414,7 +415,7 @@ arch::TrapFrame* trapExit(arch::TrapFrame& frame) {
     if (frame.rip >= arch::kUserTop || g_current == &g_idle) {
         return &frame; // back into the library OS: it reschedules at its own pace
     }
-    if (g_needResched && g_runHead != nullptr) {
+    if ((g_needResched && g_runHead != nullptr) || g_returnHook != nullptr) {
         // The frame is on an IST stack, which the next interrupt reuses: move it to this
         // thread's kernel stack (empty while the thread runs application code) and switch
         // there.
@@ -427,15 +428,30 @@ arch::TrapFrame* trapExit(arch::TrapFrame& frame) {
     return &frame;
 }
 
+namespace {
+void runReturnHook() {
+    if (void (*fn)() = g_returnHook; fn != nullptr) {
+        g_returnHook = nullptr;
+        fn();
+    }
+}
+} // namespace
+
 void preempt(arch::TrapFrame& frame) {
+    runReturnHook();
     schedule();
     signals::deliver(frame);
 }
 
 void syscallExit() {
+    runReturnHook();
     if (g_needResched) {
         schedule();
     }
+}
+
+void atNextReturnToApp(void (*fn)()) {
+    g_returnHook = fn;
 }
 
 } // namespace uk::sched

@@ -59,6 +59,11 @@ void preempt(arch::TrapFrame& frame);
 // Called at the end of every system call, before returning to the application.
 void syscallExit();
 
+// Runs fn once, at the current application thread's next return to the application (from a
+// system call or an interrupt), on that thread's kernel stack, where it may block. One at a
+// time; set from interrupt handlers (the start gate parks a program that runs ahead).
+void atNextReturnToApp(void (*fn)());
+
 } // namespace uk::sched
 
 #include "scheduler_inl.h"

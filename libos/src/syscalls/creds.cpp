@@ -319,21 +319,21 @@ long sysCapset(void* header, const void* data) {
 
 } // namespace
 
-UK_SYSCALL(getuid, sysGetuid, Implemented, "");
-UK_SYSCALL(getgid, sysGetgid, Implemented, "");
-UK_SYSCALL(geteuid, sysGeteuid, Implemented, "");
-UK_SYSCALL(getegid, sysGetegid, Implemented, "");
+UK_SYSCALL_BEFORE_START(getuid, sysGetuid, Implemented, "");
+UK_SYSCALL_BEFORE_START(getgid, sysGetgid, Implemented, "");
+UK_SYSCALL_BEFORE_START(geteuid, sysGeteuid, Implemented, "");
+UK_SYSCALL_BEFORE_START(getegid, sysGetegid, Implemented, "");
 UK_SYSCALL(setuid, sysSetuid, Implemented, "");
 UK_SYSCALL(setgid, sysSetgid, Implemented, "");
 UK_SYSCALL(setreuid, sysSetreuid, Implemented, "");
 UK_SYSCALL(setregid, sysSetregid, Implemented, "");
 UK_SYSCALL(setresuid, sysSetresuid, Implemented, "");
 UK_SYSCALL(setresgid, sysSetresgid, Implemented, "");
-UK_SYSCALL(getresuid, sysGetresuid, Implemented, "");
-UK_SYSCALL(getresgid, sysGetresgid, Implemented, "");
+UK_SYSCALL_BEFORE_START(getresuid, sysGetresuid, Implemented, "");
+UK_SYSCALL_BEFORE_START(getresgid, sysGetresgid, Implemented, "");
 UK_SYSCALL(setfsuid, sysSetfsuid, Implemented, "");
 UK_SYSCALL(setfsgid, sysSetfsgid, Implemented, "");
-UK_SYSCALL(getgroups, sysGetgroups, Implemented, "");
+UK_SYSCALL_BEFORE_START(getgroups, sysGetgroups, Implemented, "");
 UK_SYSCALL(setgroups, sysSetgroups, Partial,
            "one supplementary group list shared by every process (only root may set it)");
 UK_SYSCALL(capget, sysCapget, Implemented, "");

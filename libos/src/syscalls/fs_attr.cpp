@@ -267,7 +267,7 @@ UK_SYSCALL(utime, sysUtime, Implemented, "");
 UK_SYSCALL(truncate, sysTruncate, Implemented, "");
 UK_SYSCALL(ftruncate, sysFtruncate, Implemented, "");
 UK_SYSCALL(fallocate, sysFallocate, Partial, "mode 0 only (allocate and extend)");
-UK_SYSCALL(umask, sysUmask, Implemented, "");
+UK_SYSCALL_BEFORE_START(umask, sysUmask, Implemented, "");
 UK_SYSCALL(fsync, sysFsync, NoOp, "files live in memory: nothing to write back");
 UK_SYSCALL(fdatasync, sysFdatasync, NoOp, "files live in memory: nothing to write back");
 UK_SYSCALL(sync_file_range, sysSyncFileRange, NoOp, "files live in memory: nothing to write back");

@@ -206,7 +206,7 @@ UK_SYSCALL(symlink, sysSymlink, Implemented, "");
 UK_SYSCALL(symlinkat, sysSymlinkat, Implemented, "");
 UK_SYSCALL(getdents, sysGetdents, Implemented, "");
 UK_SYSCALL(getdents64, sysGetdents64, Implemented, "");
-UK_SYSCALL(getcwd, sysGetcwd, Implemented, "");
+UK_SYSCALL_BEFORE_START(getcwd, sysGetcwd, Implemented, "");
 UK_SYSCALL(chdir, sysChdir, Implemented, "");
 UK_SYSCALL(fchdir, sysFchdir, Implemented, "");
 

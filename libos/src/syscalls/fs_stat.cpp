@@ -294,7 +294,7 @@ UK_SYSCALL(fstatfs, sysFstatfs, Implemented, "in-memory file systems report free
 UK_SYSCALL(access, sysAccess, Implemented, "");
 UK_SYSCALL(faccessat, sysFaccessat, Implemented, "");
 UK_SYSCALL(faccessat2, sysFaccessat2, Implemented, "");
-UK_SYSCALL(readlink, sysReadlink, Implemented, "");
-UK_SYSCALL(readlinkat, sysReadlinkat, Implemented, "");
+UK_SYSCALL_BEFORE_START(readlink, sysReadlink, Implemented, "");
+UK_SYSCALL_BEFORE_START(readlinkat, sysReadlinkat, Implemented, "");
 
 } // namespace uk::sys

@@ -104,17 +104,18 @@ long sysMunlockall() {
 
 } // namespace
 
-UK_SYSCALL(brk, sysBrk, Implemented, "");
-UK_SYSCALL(mmap, sysMmap, Partial,
-           "anonymous memory (shared = private: without fork no other process can see it) and "
-           "ramfs files (MAP_SHARED maps "
-           "the file's own pages); a private file page is copied at its first touch; no SIGBUS "
-           "past the end of a file (zeros)");
-UK_SYSCALL(munmap, sysMunmap, Implemented, "");
-UK_SYSCALL(mprotect, sysMprotect, Implemented, "");
-UK_SYSCALL(mremap, sysMremap, Partial, "no MREMAP_DONTUNMAP; old_size 0 is refused");
-UK_SYSCALL(madvise, sysMadvise, Implemented,
-           "DONTNEED/FREE/REMOVE drop pages; the others are hints");
+UK_SYSCALL_BEFORE_START(brk, sysBrk, Implemented, "");
+UK_SYSCALL_BEFORE_START(
+    mmap, sysMmap, Partial,
+    "anonymous memory (shared = private: without fork no other process can see it) and "
+    "ramfs files (MAP_SHARED maps "
+    "the file's own pages); a private file page is copied at its first touch; no SIGBUS "
+    "past the end of a file (zeros)");
+UK_SYSCALL_BEFORE_START(munmap, sysMunmap, Implemented, "");
+UK_SYSCALL_BEFORE_START(mprotect, sysMprotect, Implemented, "");
+UK_SYSCALL_BEFORE_START(mremap, sysMremap, Partial, "no MREMAP_DONTUNMAP; old_size 0 is refused");
+UK_SYSCALL_BEFORE_START(madvise, sysMadvise, Implemented,
+                        "DONTNEED/FREE/REMOVE drop pages; the others are hints");
 UK_SYSCALL(msync, sysMsync, NoOp,
            "shared file mappings are the file's own pages in memory: nothing to write back");
 UK_SYSCALL(mlock, sysMlock, NoOp, "memory is never paged out");

@@ -194,13 +194,14 @@ long sysPrctl(int option, unsigned long arg2, unsigned long arg3, unsigned long 
 
 } // namespace
 
-UK_SYSCALL(prctl, sysPrctl, Partial,
-           "PR_SET/GET_NAME (per thread; the main thread's is /proc/self/comm), "
-           "PR_SET/GET_PDEATHSIG (never sent: the parent outlives the process), "
-           "PR_SET/GET_DUMPABLE, PR_SET/GET_KEEPCAPS, PR_CAPBSET_READ, PR_SET/GET_TIMERSLACK, "
-           "PR_SET/GET_CHILD_SUBREAPER, PR_SET/GET_NO_NEW_PRIVS, PR_GET_TID_ADDRESS, "
-           "PR_SET/GET_THP_DISABLE; EINVAL for the others; a new thread starts with the "
-           "first process's name rather than its creator's; the process-wide flags are shared "
-           "by all processes and not reset by execve");
+UK_SYSCALL_BEFORE_START(
+    prctl, sysPrctl, Partial,
+    "PR_SET/GET_NAME (per thread; the main thread's is /proc/self/comm), "
+    "PR_SET/GET_PDEATHSIG (never sent: the parent outlives the process), "
+    "PR_SET/GET_DUMPABLE, PR_SET/GET_KEEPCAPS, PR_CAPBSET_READ, PR_SET/GET_TIMERSLACK, "
+    "PR_SET/GET_CHILD_SUBREAPER, PR_SET/GET_NO_NEW_PRIVS, PR_GET_TID_ADDRESS, "
+    "PR_SET/GET_THP_DISABLE; EINVAL for the others; a new thread starts with the "
+    "first process's name rather than its creator's; the process-wide flags are shared "
+    "by all processes and not reset by execve");
 
 } // namespace uk::sys

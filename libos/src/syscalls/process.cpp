@@ -3,8 +3,8 @@
 #include <uk/arch/cpu_setup.h>
 
 #include "../kernel/memory.h"
-#include "../net/config.h"
 #include "../mm/address_space.h"
+#include "../net/config.h"
 #include "../proc/process.h"
 #include "syscall.h"
 
@@ -206,18 +206,21 @@ long sysSetrlimit(int resource, const void* in) {
 } // namespace
 
 UK_SYSCALL(exit_group, sysExitGroup, Implemented, "");
-UK_SYSCALL(getpid, sysGetpid, Implemented, "");
-UK_SYSCALL(getppid, sysGetppid, Implemented, "");
+UK_SYSCALL_BEFORE_START(getpid, sysGetpid, Implemented, "");
+UK_SYSCALL_BEFORE_START(getppid, sysGetppid, Implemented, "");
 UK_SYSCALL(getpgrp, sysGetpgrp, Implemented, "");
 UK_SYSCALL(getpgid, sysGetpgid, Implemented, "");
 UK_SYSCALL(getsid, sysGetsid, Implemented, "");
 UK_SYSCALL(setsid, sysSetsid, Implemented, "");
 UK_SYSCALL(setpgid, sysSetpgid, Implemented, "");
-UK_SYSCALL(arch_prctl, sysArchPrctl, Partial,
-           "ARCH_SET/GET_FS and ARCH_SET/GET_GS; no CPUID faulting");
-UK_SYSCALL(uname, sysUname, Implemented, "");
-UK_SYSCALL(prlimit64, sysPrlimit, Partial, "limits are recorded and reported, not enforced");
-UK_SYSCALL(getrlimit, sysGetrlimit, Partial, "limits are recorded and reported, not enforced");
-UK_SYSCALL(setrlimit, sysSetrlimit, Partial, "limits are recorded and reported, not enforced");
+UK_SYSCALL_BEFORE_START(arch_prctl, sysArchPrctl, Partial,
+                        "ARCH_SET/GET_FS and ARCH_SET/GET_GS; no CPUID faulting");
+UK_SYSCALL_BEFORE_START(uname, sysUname, Implemented, "");
+UK_SYSCALL_BEFORE_START(prlimit64, sysPrlimit, Partial,
+                        "limits are recorded and reported, not enforced");
+UK_SYSCALL_BEFORE_START(getrlimit, sysGetrlimit, Partial,
+                        "limits are recorded and reported, not enforced");
+UK_SYSCALL_BEFORE_START(setrlimit, sysSetrlimit, Partial,
+                        "limits are recorded and reported, not enforced");
 
 } // namespace uk::sys

@@ -28,6 +28,6 @@ long sysGetrandom(void* buf, size_t count, Flags flags) {
 
 } // namespace
 
-UK_SYSCALL(getrandom, sysGetrandom, Implemented, "");
+UK_SYSCALL_BEFORE_START(getrandom, sysGetrandom, Implemented, "");
 
 } // namespace uk::sys

@@ -322,12 +322,13 @@ UK_SYSCALL(sched_getattr, sysSchedGetattr, Implemented, "");
 UK_SYSCALL(sched_setattr, sysSchedSetattr, Partial,
            "SCHED_OTHER/BATCH/IDLE accepted (one class, nice ignored); real-time and deadline "
            "EPERM");
-UK_SYSCALL(membarrier, sysMembarrier, Partial,
-           "one CPU: every barrier holds already; no rseq commands");
+UK_SYSCALL_BEFORE_START(membarrier, sysMembarrier, Partial,
+                        "one CPU: every barrier holds already; no rseq commands");
 UK_SYSCALL(kcmp, sysKcmp, Partial, "no KCMP_EPOLL_TFD");
-UK_SYSCALL(rseq, sysRseq, Partial,
-           "not supported: always ENOSYS, without the log line of an unknown call (glibc "
-           "then runs without rseq)");
+UK_SYSCALL_BEFORE_START(
+    rseq, sysRseq, Partial,
+    "not supported: always ENOSYS, without the log line of an unknown call (glibc "
+    "then runs without rseq)");
 UK_SYSCALL(restart_syscall, sysRestartSyscall, Implemented, "");
 
 } // namespace uk::sys

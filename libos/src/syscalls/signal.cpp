@@ -403,9 +403,9 @@ long sysAlarm(unsigned seconds) {
 
 } // namespace
 
-UK_SYSCALL(rt_sigaction, sysRtSigaction, Implemented, "");
-UK_SYSCALL(rt_sigprocmask, sysRtSigprocmask, Implemented, "");
-UK_SYSCALL(sigaltstack, sysSigaltstack, Implemented, "");
+UK_SYSCALL_BEFORE_START(rt_sigaction, sysRtSigaction, Implemented, "");
+UK_SYSCALL_BEFORE_START(rt_sigprocmask, sysRtSigprocmask, Implemented, "");
+UK_SYSCALL_BEFORE_START(sigaltstack, sysSigaltstack, Implemented, "");
 UK_SYSCALL(kill, sysKill, Implemented, "");
 UK_SYSCALL(tkill, sysTkill, Implemented, "");
 UK_SYSCALL(tgkill, sysTgkill, Implemented, "");

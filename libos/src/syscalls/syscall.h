@@ -54,6 +54,10 @@ struct SyscallDesc {
     Support support;
     bool noReturn;
     ArgKind result;
+    // May run before the container's start (uk.gate): its effects stay inside the guest's
+    // memory and process state, and its result is the same before the start as after it.
+    // UK_SYSCALL_BEFORE_START sets it; see app/start_gate.h.
+    bool beforeStart;
     const char* name;
     long (*invoke)(const uint64_t* args);
     const ArgDesc* args;
@@ -180,6 +184,15 @@ struct Adapter<Fn> {
 // Registers HANDLER as Linux system call NAME. SUPPORT is Implemented, Partial or NoOp;
 // NOTE says what is missing (Partial) or why doing nothing is right (NoOp).
 #define UK_SYSCALL(NAME, HANDLER, SUPPORT, NOTE)                                                   \
+    UK_SYSCALL_DEFINE_(NAME, HANDLER, SUPPORT, NOTE, false)
+
+// The same, for a call a program may make while it runs ahead of its start (uk.gate): one
+// whose effects stay inside the guest's memory and process state (no file, console, network,
+// clock or other process sees it) and whose result cannot depend on what the start brings.
+#define UK_SYSCALL_BEFORE_START(NAME, HANDLER, SUPPORT, NOTE)                                      \
+    UK_SYSCALL_DEFINE_(NAME, HANDLER, SUPPORT, NOTE, true)
+
+#define UK_SYSCALL_DEFINE_(NAME, HANDLER, SUPPORT, NOTE, BEFORE_START)                             \
     extern "C" const ::uk::sys::SyscallDesc uk_syscall_##NAME;                                     \
     [[gnu::used, gnu::section("uk_syscalls." #NAME),                                               \
       gnu::aligned(8)]] constinit const ::uk::sys::SyscallDesc uk_syscall_##NAME{                  \
@@ -188,6 +201,7 @@ struct Adapter<Fn> {
         ::uk::sys::Support::SUPPORT,                                                               \
         ::uk::sys::Adapter<&HANDLER>::noReturn,                                                    \
         ::uk::sys::Adapter<&HANDLER>::result,                                                      \
+        BEFORE_START,                                                                              \
         #NAME,                                                                                     \
         &::uk::sys::Adapter<&HANDLER>::invoke,                                                     \
         ::uk::sys::Adapter<&HANDLER>::args,                                                        \

@@ -496,16 +496,17 @@ UK_SYSCALL(fork, sysFork, Partial,
            "the child gets a copy of every resident page at once (no copy-on-write yet); "
            "MAP_SHARED anonymous memory is copied, not shared");
 UK_SYSCALL(exit, sysExit, Implemented, "");
-UK_SYSCALL(set_tid_address, sysSetTidAddress, Implemented, "");
-UK_SYSCALL(gettid, sysGettid, Implemented, "");
-UK_SYSCALL(set_robust_list, sysSetRobustList, Partial,
-           "recorded; the list is not walked when a thread dies (no robust mutexes yet)");
+UK_SYSCALL_BEFORE_START(set_tid_address, sysSetTidAddress, Implemented, "");
+UK_SYSCALL_BEFORE_START(gettid, sysGettid, Implemented, "");
+UK_SYSCALL_BEFORE_START(
+    set_robust_list, sysSetRobustList, Partial,
+    "recorded; the list is not walked when a thread dies (no robust mutexes yet)");
 UK_SYSCALL(get_robust_list, sysGetRobustList, Implemented, "");
 UK_SYSCALL(futex, sysFutex, Partial,
            "WAIT, WAKE, REQUEUE, CMP_REQUEUE, WAKE_OP, WAIT_BITSET, WAKE_BITSET; no PI futexes");
-UK_SYSCALL(sched_yield, sysSchedYield, Implemented, "");
-UK_SYSCALL(sched_getaffinity, sysSchedGetaffinity, Partial,
-           "reports the VM's vCPUs; threads run on the first one for now");
+UK_SYSCALL_BEFORE_START(sched_yield, sysSchedYield, Implemented, "");
+UK_SYSCALL_BEFORE_START(sched_getaffinity, sysSchedGetaffinity, Partial,
+                        "reports the VM's vCPUs; threads run on the first one for now");
 UK_SYSCALL(sched_setaffinity, sysSchedSetaffinity, Partial, "only masks that include CPU 0");
 UK_SYSCALL(sched_getscheduler, sysSchedGetscheduler, Implemented, "");
 UK_SYSCALL(sched_setscheduler, sysSchedSetscheduler, Partial,

@@ -36,6 +36,7 @@ struct Input {
 Input g_in;
 constinit sched::WaitQueue g_readers;
 constinit sched::WaitQueue g_gate;
+constinit void (*g_signalBeforeStart)() = nullptr;
 
 // Signals whose default action neither ends nor stops a process: they cannot end a guest
 // waiting at the start gate either.
@@ -82,6 +83,9 @@ void onByte(uint8_t b, void*) {
             if (!ignoredByDefault(decoded) && g_in.signalBeforeStart == 0) {
                 g_in.signalBeforeStart = decoded;
                 vfs::wakeAll(g_gate);
+                if (g_signalBeforeStart != nullptr) {
+                    g_signalBeforeStart();
+                }
             }
             break;
         }
@@ -106,6 +110,10 @@ void init(bool escapedInput) {
     arch::serial::enableInput(canAccept, onByte, nullptr);
     arch::controlWrite(image::kControlStdinReadyRecord);
     arch::controlWrite("\n");
+}
+
+void onSignalBeforeStart(void (*fn)()) {
+    g_signalBeforeStart = fn;
 }
 
 void closeStartGate() {

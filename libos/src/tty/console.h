@@ -21,6 +21,8 @@ void init(bool escapedInput);
 // the signal that came first (one that would end a process with default dispositions).
 void closeStartGate();
 int waitAtStartGate(const char** words);
+// Called (in the interrupt handler) when a signal from the host comes before the start.
+void onSignalBeforeStart(void (*fn)());
 
 void write(const char* data, size_t size);
 
