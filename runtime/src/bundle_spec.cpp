@@ -2,6 +2,7 @@
 
 #include <sys/stat.h>
 
+#include <cstdlib>
 #include <limits>
 
 #include <nlohmann/json.hpp>
@@ -289,6 +290,9 @@ BundleSpec parseBundleSpec(std::string_view text, const stdfs::path& bundle,
             if (const json* source = Reader::member(m, "source")) {
                 mount.source = r.string(*source, f + ".source");
             }
+            if (const json* options = Reader::member(m, "options")) {
+                mount.options = r.strings(*options, f + ".options");
+            }
             spec.mounts.push_back(std::move(mount));
         }
     }
@@ -389,6 +393,22 @@ BundleSpec parseBundleSpec(std::string_view text, const stdfs::path& bundle,
 bool holdsUkKernel(const stdfs::path& rootfs) {
     struct stat st;
     return ::lstat((rootfs / kKernelInRootfs).c_str(), &st) == 0;
+}
+
+std::optional<RuntimeSetting> runtimeSetting(const BundleSpec& spec, std::string_view annotation,
+                                             const char* environment, const std::string& what) {
+    std::optional<RuntimeSetting> found;
+    for (const auto& [key, v] : spec.annotations) {
+        if (key == annotation) {
+            found = RuntimeSetting{v, what + ": annotations." + key};
+        }
+    }
+    if (!found) {
+        if (const char* env = std::getenv(environment); env != nullptr && *env != 0) {
+            found = RuntimeSetting{env, std::string("$") + environment};
+        }
+    }
+    return found;
 }
 
 } // namespace uk::runtime

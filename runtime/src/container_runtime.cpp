@@ -320,11 +320,25 @@ void ContainerRuntime::create(const CreateOptions& options, const BundleSpec& sp
     const NetworkMode networkMode = networkModeFor(spec, what);
 
     // Listing the tree gives the archive's size, so resources are checked before the archive
-    // is written.
-    toolchain::TreePacker packer(spec.rootfs, {.skip = {kUkDirInRootfs}});
+    // is written. The mounts' files go into it too (planMountCopies).
+    MountCopies mounts = planMountCopies(spec, mountModeFor(spec, what), what);
+    std::optional<toolchain::TreePacker> packer;
+    try {
+        packer.emplace(spec.rootfs, toolchain::TreePacker::Options{.skip = {kUkDirInRootfs},
+                                                                   .grafts = mounts.grafts});
+    } catch (const Error& e) {
+        const std::string message = e.what();
+        for (const auto& g : mounts.grafts) {
+            if (message.rfind("/" + g.at + " ", 0) == 0 ||
+                message.rfind("/" + g.at + ":", 0) == 0) {
+                throw BundleError(what + ": mounts: " + message);
+            }
+        }
+        throw;
+    }
     ImageNeeds needs;
     needs.kernelBytes = report.size;
-    needs.rootfsBytes = packer.archiveSize();
+    needs.rootfsBytes = packer->archiveSize();
     if (report.config) {
         needs.exposedPorts = report.config->exposedPorts;
         needs.workingDir = report.config->workingDir;
@@ -381,7 +395,7 @@ void ContainerRuntime::create(const CreateOptions& options, const BundleSpec& sp
     // The archive is written while the container process sets itself up (making a network
     // namespace alone takes milliseconds).
     toolchain::FileSink sink(archiveFd.fd, archive);
-    packer.write(sink);
+    packer->write(sink);
     sink.flush();
     if (::close(std::exchange(archiveFd.fd, -1)) != 0) {
         throwErrno("cannot write " + archive.string());
@@ -479,6 +493,13 @@ void ContainerRuntime::create(const CreateOptions& options, const BundleSpec& sp
     rollback.commit();
     for (const auto& w : plan.warnings) {
         log_.warning("container " + options.id + ": " + w);
+    }
+    for (const auto& w : mounts.warnings) {
+        log_.warning("container " + options.id + ": " + w);
+    }
+    for (const auto& g : mounts.grafts) {
+        log_.info("container " + options.id + ": /" + g.at + " copied into the guest" +
+                  (g.source.empty() ? " (an empty directory)" : " from " + g.source.string()));
     }
     log_.info("created uk container " + options.id + " (pid " + std::to_string(pid) +
               "): " + shell::join(command));

@@ -3,6 +3,7 @@
 #include <algorithm>
 #include <cstdlib>
 #include <set>
+#include <string_view>
 
 namespace uk::runtime {
 
@@ -189,16 +190,73 @@ LaunchPlan planLaunch(const BundleSpec& spec, const ImageNeeds& needs,
                               "the host (" + init->source + "), which the guest cannot see");
         }
     }
-    for (const auto& m : spec.mounts) {
-        if ((m.type == "bind" || m.type.empty()) && &m != init && !providedByGuest(m.destination)) {
-            plan.warnings.push_back("mounts: " + m.destination + " (from " + m.source +
-                                    ") is not seen by the guest, which runs on a copy of the "
-                                    "container's root file system");
-        }
-    }
     a.insert(a.end(), {"--entrypoint", args[0], kernel.string(), "--"});
     a.insert(a.end(), args.begin() + 1, args.end());
     return plan;
+}
+
+MountMode mountModeFor(const BundleSpec& spec, const std::string& what) {
+    auto setting = runtimeSetting(spec, kMountsAnnotation, kMountsEnvironment, what);
+    if (!setting || setting->value == "read-only") {
+        return MountMode::ReadOnly;
+    }
+    if (setting->value == "copy") {
+        return MountMode::Copy;
+    }
+    throw BundleError(setting->from + ": expected read-only or copy, got '" + setting->value + "'");
+}
+
+MountCopies planMountCopies(const BundleSpec& spec, MountMode mode, const std::string& what) {
+    MountCopies out;
+    auto has = [](const Mount& m, std::string_view option) {
+        return std::find(m.options.begin(), m.options.end(), option) != m.options.end();
+    };
+    for (const auto& m : spec.mounts) {
+        const std::string destination = normalizeDir(m.destination);
+        if (providedByGuest(destination) || destination == "/" ||
+            (!spec.args.empty() && destination == spec.args[0])) {
+            continue;
+        }
+        const std::string at = stdfs::path(destination).lexically_normal().relative_path().string();
+        if (at.empty() || at == ".." || at.rfind("../", 0) == 0) {
+            throw BundleError(what + ": mounts: " + m.destination +
+                              ": not a path in the container");
+        }
+        toolchain::TreePacker::Graft graft{at, {}, 01777};
+        const bool bind =
+            m.type == "bind" || (m.type.empty() && (has(m, "bind") || has(m, "rbind")));
+        if (bind) {
+            if (!has(m, "ro") && mode != MountMode::Copy) {
+                throw BundleError(
+                    what + ": mounts: " + destination + " (from " + m.source +
+                    ") is read-write, but the guest runs on a copy of the container's files in "
+                    "its own memory and cannot write to the host: mount it read-only (docker "
+                    "run -v " +
+                    m.source + ":" + destination +
+                    ":ro) to have its files copied into the guest at create, or set " +
+                    kMountsAnnotation + "=copy (or $" + kMountsEnvironment +
+                    "=copy for uk-runtime) to copy read-write mounts too, the guest's writes "
+                    "staying in the guest");
+            }
+            graft.source = m.source;
+        } else if (m.type == "tmpfs") {
+            for (const auto& o : m.options) {
+                if (o.rfind("mode=", 0) == 0) {
+                    graft.emptyMode =
+                        static_cast<mode_t>(std::strtoul(o.c_str() + 5, nullptr, 8) & 07777);
+                }
+            }
+        } else {
+            out.warnings.push_back("mounts: " + destination + " (" +
+                                   (m.type.empty() ? std::string("no type") : "type " + m.type) +
+                                   ") is not in the guest");
+            continue;
+        }
+        // A later mount at the same place hides an earlier one.
+        std::erase_if(out.grafts, [&](const auto& g) { return g.at == at; });
+        out.grafts.push_back(std::move(graft));
+    }
+    return out;
 }
 
 } // namespace uk::runtime

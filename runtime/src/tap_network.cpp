@@ -682,29 +682,16 @@ const char* networkModeName(NetworkMode mode) {
 }
 
 NetworkMode networkModeFor(const BundleSpec& spec, const std::string& what) {
-    std::optional<std::string> value;
-    std::string from;
-    for (const auto& [key, v] : spec.annotations) {
-        if (key == kNetworkAnnotation) {
-            value = v;
-            from = what + ": annotations." + kNetworkAnnotation;
-        }
-    }
-    if (!value) {
-        if (const char* env = std::getenv(kNetworkEnvironment); env != nullptr && *env != 0) {
-            value = env;
-            from = std::string("$") + kNetworkEnvironment;
-        }
-    }
-    if (!value) {
+    auto setting = runtimeSetting(spec, kNetworkAnnotation, kNetworkEnvironment, what);
+    if (!setting) {
         return NetworkMode::Auto;
     }
     for (NetworkMode m : {NetworkMode::Auto, NetworkMode::Tap, NetworkMode::User}) {
-        if (*value == networkModeName(m)) {
+        if (setting->value == networkModeName(m)) {
             return m;
         }
     }
-    throw BundleError(from + ": expected auto, tap or user, got '" + *value + "'");
+    throw BundleError(setting->from + ": expected auto, tap or user, got '" + setting->value + "'");
 }
 
 std::string formatAddress(uint32_t address) {

@@ -6,6 +6,9 @@
 # `uk convert docker:... --format docker` and loaded again, then:
 #   docker run --runtime uk --rm    prints and exits with the app's status; the guest is uk's
 #   -e                              reaches the app
+#   -v SRC:DST:ro, --tmpfs          the files are copied into the guest at create; --tmpfs is an
+#                                   empty writable directory; a read-write -v is refused with
+#                                   a message and leaves nothing behind
 #   -d, logs, stop, wait, rm        a daemon's output in docker logs; stop ends it within the
 #                                   grace period (SIGTERM reaches the app where uk run forwards
 #                                   it, else uk run stops the VM); rm leaves nothing behind
@@ -136,6 +139,28 @@ if [ "$STATUS" -ne 0 ] && grep -q 'memory.limit' <<<"$ERR"; then
 else
     fail "-m 8m: status $STATUS: $ERR"
 fi
+
+# --- volumes: copied into the guest at create -----------------------------------------------------
+
+mkdir -p vol/sub
+echo "from the host" >vol/sub/note.txt
+echo "port 80" >app.conf
+dk run --runtime uk --rm -v "$PWD/vol:/data:ro" -v "$PWD/app.conf:/etc/app.conf:ro" \
+    --tmpfs /scratch "$IMG" sh -c 'cat /data/sub/note.txt /etc/app.conf; ls -ld /scratch | cut -c1-10; touch /scratch/x && echo scratch-ok'
+expect_status 0 "-v SRC:DST:ro: status 0"
+expect_out '^from the host$' "-v DIR:/data:ro: the directory's files are in the guest"
+expect_out '^port 80$' "-v FILE:/etc/app.conf:ro: the file is in the guest"
+expect_out '^drwxrwxrwt$' "--tmpfs /scratch: an empty directory for everyone, sticky"
+expect_out '^scratch-ok$' "--tmpfs /scratch: writable"
+dk run --runtime uk --rm -v "$PWD/vol:/data" "$IMG" true
+if [ "$STATUS" -ne 0 ] && grep -q 'is read-write, but the guest runs on a copy' <<<"$ERR" &&
+    grep -q ':/data:ro' <<<"$ERR"; then
+    pass "-v SRC:DST (read-write) fails with uk-runtime's message"
+else
+    fail "-v SRC:DST (read-write): status $STATUS: $ERR"
+fi
+[ -z "$(left_behind)" ] && pass "a refused volume leaves nothing running" ||
+    fail "a refused volume left: $(left_behind)"
 
 # --- -d, logs, a runc container beside it, stop, wait, rm -----------------------------------------
 

@@ -495,14 +495,11 @@ TEST_CASE("launch plan: mounts the guest cannot see") {
     LaunchPlan p = planLaunch(init, needs(), "/k", "/i", "c");
     CHECK(contains(p.ukRunArgs, {"--entrypoint", "sh", "/k", "--", "-c", "x"}));
     CHECK(p.warnings.empty());
-    // A volume is a warning; a program from the host is an error.
-    json withVolume = dockerMounts;
-    withVolume.push_back({{"destination", "/data"}, {"type", "bind"}, {"source", "/srv/data"}});
-    p = planLaunch(
-        spec({{"mounts", withVolume}, {"process", {{"args", {"/sbin/docker-init", "--", "sh"}}}}}),
-        needs(), "/k", "/i", "c");
-    REQUIRE(p.warnings.size() == 1);
-    CHECK(mentions(p.warnings[0], "mounts: /data (from /srv/data) is not seen by the guest"));
+    // Docker's own mounts are the guest's (or its init's): nothing to copy.
+    MountCopies copies = planMountCopies(init, MountMode::ReadOnly, "c");
+    CHECK(copies.grafts.empty());
+    CHECK(copies.warnings.empty());
+    // A program from the host is an error.
     auto hostProgram =
         spec({{"mounts", dockerMounts}, {"process", {{"args", {"/sbin/docker-init", "sh"}}}}});
     CHECK(errorOf([&] { planLaunch(hostProgram, needs(), "/k", "/i", "c"); }) ==
@@ -510,6 +507,69 @@ TEST_CASE("launch plan: mounts the guest cannot see") {
           "which the guest cannot see");
     CHECK(mentions(specError({{"mounts", {{{"type", "bind"}}}}}),
                    "mounts[0].destination: is missing"));
+}
+
+TEST_CASE("mounts: bind mounts are copied into the guest, read-write ones only when asked") {
+    ::unsetenv(kMountsEnvironment);
+    json mounts = {
+        {{"destination", "/proc"}, {"type", "proc"}, {"source", "proc"}},
+        {{"destination", "/etc/hosts"}, {"type", "bind"}, {"source", "/x/hosts"}},
+        {{"destination", "/srv/www/"},
+         {"type", "bind"},
+         {"source", "/host/www"},
+         {"options", {"rbind", "ro"}}},
+        {{"destination", "/etc/app.conf"},
+         {"source", "/host/app.conf"},
+         {"options", {"bind", "ro"}}},
+        {{"destination", "/run"}, {"type", "tmpfs"}, {"options", {"nosuid", "mode=755"}}},
+        {{"destination", "/cache"}, {"type", "tmpfs"}},
+        {{"destination", "/mnt/nfs"}, {"type", "nfs"}, {"source", "server:/x"}},
+    };
+    MountCopies c = planMountCopies(spec({{"mounts", mounts}}), MountMode::ReadOnly, "c");
+    REQUIRE(c.grafts.size() == 4);
+    CHECK(c.grafts[0].at == "srv/www");
+    CHECK(c.grafts[0].source == "/host/www");
+    CHECK(c.grafts[1].at == "etc/app.conf");
+    CHECK(c.grafts[1].source == "/host/app.conf");
+    CHECK(c.grafts[2].at == "run");
+    CHECK(c.grafts[2].source.empty());
+    CHECK(c.grafts[2].emptyMode == 0755);
+    CHECK(c.grafts[3].emptyMode == 01777);
+    REQUIRE(c.warnings.size() == 1);
+    CHECK(c.warnings[0] == "mounts: /mnt/nfs (type nfs) is not in the guest");
+
+    // A read-write bind mount: refused, naming the way out; copied when asked.
+    json rw = {{{"destination", "/data"}, {"type", "bind"}, {"source", "/var/lib/vol"}}};
+    CHECK(mentions(errorOf([&] {
+                       planMountCopies(spec({{"mounts", rw}}), MountMode::ReadOnly, "c");
+                   }),
+                   "c: mounts: /data (from /var/lib/vol) is read-write, but the guest runs on a "
+                   "copy of the container's files"));
+    CHECK(mentions(errorOf([&] {
+                       planMountCopies(spec({{"mounts", rw}}), MountMode::ReadOnly, "c");
+                   }),
+                   "docker run -v /var/lib/vol:/data:ro"));
+    c = planMountCopies(spec({{"mounts", rw}}), MountMode::Copy, "c");
+    REQUIRE(c.grafts.size() == 1);
+    CHECK(c.grafts[0].at == "data");
+
+    // The mode: the annotation, else the environment; anything else is an error.
+    CHECK(mountModeFor(spec(), "c") == MountMode::ReadOnly);
+    CHECK(mountModeFor(spec({{"annotations", {{kMountsAnnotation, "copy"}}}}), "c") ==
+          MountMode::Copy);
+    ::setenv(kMountsEnvironment, "copy", 1);
+    CHECK(mountModeFor(spec(), "c") == MountMode::Copy);
+    CHECK(mountModeFor(spec({{"annotations", {{kMountsAnnotation, "read-only"}}}}), "c") ==
+          MountMode::ReadOnly);
+    ::unsetenv(kMountsEnvironment);
+    CHECK(errorOf([&] {
+              mountModeFor(spec({{"annotations", {{kMountsAnnotation, "rw"}}}}), "c");
+          }) == "c: annotations.io.uk.mounts: expected read-only or copy, got 'rw'");
+    // A destination outside the container.
+    json out = {{{"destination", "/../.."}, {"type", "tmpfs"}}};
+    CHECK(errorOf([&] {
+              planMountCopies(spec({{"mounts", out}}), MountMode::ReadOnly, "c");
+          }) == "c: mounts: /../..: not a path in the container");
 }
 
 TEST_CASE("tap network: the mode from the annotation, else the environment") {

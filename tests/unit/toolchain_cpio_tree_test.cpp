@@ -311,6 +311,56 @@ TEST_CASE("tree: names to skip leave out everything under them") {
     CHECK(entries.at("a").nlink == 2); // its one subdirectory was left out
 }
 
+TEST_CASE("tree: grafts put other trees and files in place of the tree's own") {
+    uk::fs::TempDir temp("uk-test");
+    const stdfs::path root = temp.path() / "root";
+    makeTree(root);
+    const stdfs::path html = temp.path() / "html";
+    stdfs::create_directories(html / "img");
+    write(html / "index.html", "<p>hi</p>");
+    write(html / "img" / "a.png", "png");
+    stdfs::create_symlink("index.html", html / "home.html");
+    write(temp.path() / "app.conf", "port 80\n");
+    stdfs::create_symlink(temp.path() / "app.conf", temp.path() / "conf-link");
+    std::vector<TreePacker::Graft> grafts = {
+        {"b", html, 0755},                                 // over a directory of the tree
+        {"srv/www/data", html / "img", 0755},              // under parents the tree lacks
+        {"etc/app.conf", temp.path() / "conf-link", 0755}, // a file, through a symlink
+        {"run", {}, 01777},                                // an empty directory
+    };
+    const std::string archive = pack(root, {.grafts = grafts});
+    std::vector<std::string> names;
+    for (const auto& e : parse(archive)) {
+        names.push_back(e.name);
+    }
+    // The tree's own entries first, then each graft after its parents.
+    CHECK(names == std::vector<std::string>{".", "a", "a/deep", "a/x", "a-b", "fifo", "b",
+                                            "b/home.html", "b/img", "b/img/a.png", "b/index.html",
+                                            "etc", "etc/app.conf", "run", "srv", "srv/www",
+                                            "srv/www/data", "srv/www/data/a.png"});
+    auto entries = byName(parse(archive));
+    CHECK(entries.at("b/index.html").data == "<p>hi</p>");
+    CHECK(entries.at("b/home.html").data == "index.html"); // symlinks inside are kept
+    CHECK(entries.at("etc/app.conf").data == "port 80\n");
+    CHECK((entries.at("etc/app.conf").mode & S_IFMT) == S_IFREG);
+    CHECK(entries.at("srv/www/data/a.png").data == "png");
+    CHECK(entries.at("srv").mode == (S_IFDIR | 0755));
+    CHECK(entries.at("srv").nlink == 3);
+    CHECK(entries.at("run").mode == (S_IFDIR | 01777));
+    CHECK(entries.at(".").nlink == 2 + 5); // a, b, etc, run, srv
+
+    // A parent that is a symlink in the tree, and a source that cannot be packed.
+    CHECK(errorOf([&] {
+              TreePacker p(root, {.grafts = {{"b/rel/x", html, 0755}}});
+          }) == "/b/rel/x (from " + html.string() +
+                    "): /b/rel is a symbolic link (to ../a/x) in the "
+                    "root file system: use the path it leads to");
+    CHECK(mentions(errorOf([&] {
+                       TreePacker p(root, {.grafts = {{"data", temp.path() / "missing", 0755}}});
+                   }),
+                   "/data (from " + (temp.path() / "missing").string() + "): "));
+}
+
 TEST_CASE("tree: what cannot be packed is an error naming the path") {
     uk::fs::TempDir temp("uk-test");
     const stdfs::path root = temp.path() / "root";

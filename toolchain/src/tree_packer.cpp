@@ -13,6 +13,7 @@
 #include <cstring>
 #include <limits>
 #include <map>
+#include <optional>
 
 namespace uk::toolchain {
 
@@ -109,11 +110,24 @@ TreePacker::TreePacker(stdfs::path dir, Options options)
         errno = error;
         throwErrno("cannot read directory " + dir_.string());
     }
-    entries_.push_back(Entry{.name = ".", .st = st});
+    // What the tree has where a graft goes is left out; parents are grafted first.
+    std::sort(options_.grafts.begin(), options_.grafts.end(),
+              [](const Graft& a, const Graft& b) { return a.at < b.at; });
+    for (const Graft& g : options_.grafts) {
+        options_.skip.push_back(g.at);
+    }
+    entries_.push_back(Entry{.name = ".", .source = ".", .st = st});
     try {
-        scanDirectory(rootFd_, "", 0);
+        scanDirectory(rootFd_, "", 0, -1, "");
+        for (const Graft& g : options_.grafts) {
+            addGraft(g);
+        }
     } catch (...) {
-        ::close(rootFd_); // no destructor runs for a constructor that throws
+        // No destructor runs for a constructor that throws.
+        ::close(rootFd_);
+        for (int fd : graftFds_) {
+            ::close(fd);
+        }
         throw;
     }
     linkHardLinks();
@@ -124,17 +138,23 @@ TreePacker::~TreePacker() {
     if (rootFd_ >= 0) {
         ::close(rootFd_);
     }
+    for (int fd : graftFds_) {
+        ::close(fd);
+    }
 }
 
-std::string TreePacker::hostPath(const std::string& relative) const {
-    return relative == "." ? dir_.string() : (dir_ / relative).string();
+std::string TreePacker::hostPath(int root, const std::string& source) const {
+    const stdfs::path& base = root < 0 ? dir_ : graftDirs_[static_cast<size_t>(root)];
+    return source == "." ? base.string() : (base / source).string();
 }
 
-void TreePacker::scanDirectory(int fd, const std::string& prefix, size_t dirIndex) {
+void TreePacker::scanDirectory(int fd, const std::string& prefix, size_t dirIndex, int root,
+                               const std::string& sourcePrefix) {
     uint32_t subdirectories = 0;
-    const std::string dirPath = hostPath(prefix.empty() ? "." : prefix);
+    const std::string dirPath = hostPath(root, sourcePrefix.empty() ? "." : sourcePrefix);
     for (const std::string& name : listDirectory(fd, dirPath)) {
         const std::string relative = prefix.empty() ? name : prefix + "/" + name;
+        const std::string source = sourcePrefix.empty() ? name : sourcePrefix + "/" + name;
         if (std::find(options_.skip.begin(), options_.skip.end(), relative) !=
             options_.skip.end()) {
             continue;
@@ -144,7 +164,7 @@ void TreePacker::scanDirectory(int fd, const std::string& prefix, size_t dirInde
             if (errno == ENOENT) {
                 continue; // removed since the directory was read
             }
-            throwErrno(hostPath(relative));
+            throwErrno(hostPath(root, source));
         }
         const bool excluded =
             std::find(options_.exclude.begin(), options_.exclude.end(),
@@ -152,31 +172,108 @@ void TreePacker::scanDirectory(int fd, const std::string& prefix, size_t dirInde
         if (excluded && !S_ISDIR(st.st_mode)) {
             continue;
         }
-        addEntry(fd, name, relative, st);
+        addEntry(fd, name, relative, st, root, source);
         if (!S_ISDIR(st.st_mode)) {
             continue;
         }
         ++subdirectories;
         Fd child(::openat(fd, name.c_str(), O_RDONLY | O_DIRECTORY | O_NOFOLLOW | O_CLOEXEC));
         if (child.get() < 0) {
-            throwErrno("cannot read directory " + hostPath(relative));
+            throwErrno("cannot read directory " + hostPath(root, source));
         }
-        scanDirectory(child.get(), relative, entries_.size() - 1);
+        scanDirectory(child.get(), relative, entries_.size() - 1, root, source);
     }
     // Not the host's count, which depends on the file system (btrfs says 1): "." and ".."
     // and one per subdirectory, as Linux's own file systems count them.
     entries_[dirIndex].nlink = 2 + subdirectories;
 }
 
+void TreePacker::addGraft(const Graft& graft) {
+    const std::string label =
+        "/" + graft.at + (graft.source.empty() ? "" : " (from " + graft.source.string() + ")");
+    auto indexOf = [&](const std::string& name) -> std::optional<size_t> {
+        for (size_t i = 0; i < entries_.size(); ++i) {
+            if (entries_[i].name == name) {
+                return i;
+            }
+        }
+        return std::nullopt;
+    };
+    auto directory = [](mode_t mode) {
+        struct stat st {};
+        st.st_mode = S_IFDIR | mode;
+        return st;
+    };
+    // The parents: the tree's own directories, or new ones.
+    size_t parent = 0;
+    for (size_t slash = graft.at.find('/'); slash != std::string::npos;
+         slash = graft.at.find('/', slash + 1)) {
+        const std::string name = graft.at.substr(0, slash);
+        if (auto i = indexOf(name)) {
+            if (!S_ISDIR(entries_[*i].st.st_mode)) {
+                throw Error(label + ": /" + name + " is " +
+                            (S_ISLNK(entries_[*i].st.st_mode)
+                                 ? "a symbolic link (to " + entries_[*i].linkTarget +
+                                       ") in the root file system: use the path it leads to"
+                                 : "not a directory in the root file system"));
+            }
+            parent = *i;
+            continue;
+        }
+        entries_.push_back(Entry{.name = name, .source = "", .st = directory(0755)});
+        ++entries_[parent].nlink;
+        parent = entries_.size() - 1;
+        entries_[parent].nlink = 2;
+    }
+    if (graft.source.empty()) {
+        entries_.push_back(Entry{.name = graft.at, .source = "", .st = directory(graft.emptyMode)});
+        entries_.back().nlink = 2;
+        ++entries_[parent].nlink;
+        return;
+    }
+    std::error_code ec;
+    const stdfs::path source = stdfs::canonical(graft.source, ec);
+    struct stat st;
+    if (ec || ::stat(source.c_str(), &st) != 0) {
+        throw Error(label + ": " + (ec ? ec.message() : std::strerror(errno)));
+    }
+    try {
+        addGraftSource(source, st, graft.at, parent);
+    } catch (const Error& e) {
+        throw Error(label + ": " + e.what());
+    }
+}
+
+void TreePacker::addGraftSource(const stdfs::path& source, const struct stat& st,
+                                const std::string& at, size_t parent) {
+    const bool isDirectory = S_ISDIR(st.st_mode);
+    const stdfs::path dir = isDirectory ? source : source.parent_path();
+    const int fd = ::open(dir.c_str(), O_RDONLY | O_DIRECTORY | O_CLOEXEC);
+    if (fd < 0) {
+        throwErrno("cannot read directory " + dir.string());
+    }
+    graftFds_.push_back(fd);
+    graftDirs_.push_back(dir);
+    const int root = static_cast<int>(graftFds_.size() - 1);
+    if (isDirectory) {
+        entries_.push_back(Entry{.name = at, .root = root, .source = ".", .st = st});
+        ++entries_[parent].nlink;
+        scanDirectory(fd, at, entries_.size() - 1, root, "");
+        return;
+    }
+    const std::string file = source.filename().string();
+    addEntry(fd, file, at, st, root, file);
+}
+
 void TreePacker::addEntry(int dirFd, const std::string& name, const std::string& relative,
-                          const struct stat& st) {
-    const std::string path = hostPath(relative);
+                          const struct stat& st, int root, const std::string& source) {
+    const std::string path = hostPath(root, source);
     if (relative.size() + 1 > CpioWriter::kMaxNameSize) {
         throw Error(path + ": name too long for the archive (" + std::to_string(relative.size()) +
                     " bytes inside the tree, at most " +
                     std::to_string(CpioWriter::kMaxNameSize - 1) + ")");
     }
-    Entry entry{.name = relative, .st = st};
+    Entry entry{.name = relative, .root = root, .source = source, .st = st};
     switch (st.st_mode & S_IFMT) {
     case S_IFREG:
         if (static_cast<uint64_t>(st.st_size) > std::numeric_limits<uint32_t>::max()) {
@@ -320,8 +417,9 @@ void TreePacker::write(ByteSink& sink) const {
 }
 
 void TreePacker::writeFile(CpioWriter& writer, const Entry& entry) const {
-    const std::string path = hostPath(entry.name);
-    Fd file(::openat(rootFd_, entry.name.c_str(), O_RDONLY | O_NOFOLLOW | O_NOCTTY | O_CLOEXEC));
+    const std::string path = hostPath(entry.root, entry.source);
+    const int dirFd = entry.root < 0 ? rootFd_ : graftFds_[static_cast<size_t>(entry.root)];
+    Fd file(::openat(dirFd, entry.source.c_str(), O_RDONLY | O_NOFOLLOW | O_NOCTTY | O_CLOEXEC));
     struct stat now;
     if (file.get() < 0 || ::fstat(file.get(), &now) != 0) {
         throwErrno("cannot read " + path);

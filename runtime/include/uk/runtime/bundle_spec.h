@@ -53,6 +53,7 @@ struct Mount {
     std::string destination;
     std::string type; // "bind", "proc", "tmpfs", ...; "" when absent (a bind, by options)
     std::string source;
+    std::vector<std::string> options; // "rbind", "ro", "mode=755", ...
 };
 
 enum class NetworkNamespace {
@@ -99,6 +100,16 @@ BundleSpec loadBundleSpec(const std::filesystem::path& bundle);
 // relative root.path.
 BundleSpec parseBundleSpec(std::string_view text, const std::filesystem::path& bundle,
                            const std::string& what);
+
+// A per-container setting of uk-runtime: the annotation `annotation` of the bundle, else the
+// environment variable `environment` (non-empty), else nullopt. `from` names where the value
+// came from, for errors: "WHAT: annotations.NAME" or "$NAME".
+struct RuntimeSetting {
+    std::string value;
+    std::string from;
+};
+std::optional<RuntimeSetting> runtimeSetting(const BundleSpec& spec, std::string_view annotation,
+                                             const char* environment, const std::string& what);
 
 // Whether the root file system holds a uk kernel (ROOTFS/.uk/kernel, not followed if it is a
 // symbolic link: a link is answered true and refused later as not a uk image).

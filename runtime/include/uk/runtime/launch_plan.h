@@ -9,6 +9,7 @@
 #include <vector>
 
 #include <uk/runtime/bundle_spec.h>
+#include <uk/toolchain/tree_packer.h>
 
 namespace uk::runtime {
 
@@ -56,5 +57,26 @@ struct LaunchPlan {
 LaunchPlan planLaunch(const BundleSpec& spec, const ImageNeeds& needs,
                       const std::filesystem::path& kernel, const std::filesystem::path& initrd,
                       const std::string& what);
+
+// What the container's mounts become. The guest runs on a copy of the container's files in
+// its own memory, so a bind mount's files are copied into that copy at create, in place of
+// what the image has there, and a tmpfs mount becomes an empty directory. Left out: the
+// mounts the library OS provides itself (/proc, /sys, /dev and under them, /etc/hosts,
+// /etc/hostname, /etc/resolv.conf) and `docker run --init`'s init (process.args[0]).
+//
+// A read-write bind mount is refused (BundleError: the guest's writes could not reach the
+// host) unless the mode is MountMode::Copy, from the annotation io.uk.mounts=copy or
+// $UK_RUNTIME_MOUNTS=copy: then it is copied too, and the guest's writes stay in the guest.
+enum class MountMode { ReadOnly, Copy };
+inline constexpr char kMountsAnnotation[] = "io.uk.mounts";
+inline constexpr char kMountsEnvironment[] = "UK_RUNTIME_MOUNTS";
+// The annotation, else the environment, else ReadOnly. Throws BundleError for another value.
+MountMode mountModeFor(const BundleSpec& spec, const std::string& what);
+
+struct MountCopies {
+    std::vector<toolchain::TreePacker::Graft> grafts; // for the root file system's archive
+    std::vector<std::string> warnings;                // mounts of other types, not in the guest
+};
+MountCopies planMountCopies(const BundleSpec& spec, MountMode mode, const std::string& what);
 
 } // namespace uk::runtime

@@ -46,6 +46,14 @@ void checkTreeRoot(const std::filesystem::path& dir);
 
 class TreePacker {
 public:
+    // Another host tree (or file) packed at a name inside this one, in place of whatever the
+    // tree has there: a container's bind mount, copied into the guest's root file system.
+    struct Graft {
+        std::string at;               // relative name ("srv/www"), no "./" or leading "/"
+        std::filesystem::path source; // a directory or a file; empty: an empty directory
+        mode_t emptyMode = 0755;      // the empty directory's permissions
+    };
+
     struct Options {
         // Files left out, by (st_dev, st_ino): e.g. the image being written into the tree.
         std::vector<std::pair<dev_t, ino_t>> exclude;
@@ -53,6 +61,12 @@ public:
         // directories included: e.g. /.uk, where a container's uk kernel lives, which the
         // guest booted from it must not see in its own root file system.
         std::vector<std::string> skip;
+        // Packed after the tree, parents before children (a graft may sit inside another):
+        // the source's own entries (symbolic links inside it not followed; the source itself
+        // followed), under directories made for the missing parents of `at` (mode 0755,
+        // root's). A parent of `at` that is not a directory in the tree is an error, and so
+        // is a source that cannot be packed, each naming the graft.
+        std::vector<Graft> grafts;
         // Called after each entry is written with the archive bytes written and the total.
         std::function<void(uint64_t done, uint64_t total)> progress;
         // Checked before each entry; true stops write() with BuildCancelled.
@@ -79,6 +93,8 @@ public:
 private:
     struct Entry {
         std::string name;
+        int root = -1;      // where its bytes are: -1 the tree, else graftDirs_[root]
+        std::string source; // its name under that root (for the tree, `name`)
         struct stat st;
         uint32_t ino = 0;
         uint32_t nlink = 1;
@@ -86,18 +102,24 @@ private:
         std::string linkTarget;  // symlinks
     };
 
-    void scanDirectory(int fd, const std::string& prefix, size_t dirIndex);
+    void scanDirectory(int fd, const std::string& prefix, size_t dirIndex, int root,
+                       const std::string& sourcePrefix);
     void addEntry(int dirFd, const std::string& name, const std::string& relative,
-                  const struct stat& st);
+                  const struct stat& st, int root, const std::string& source);
+    void addGraft(const Graft& graft);
+    void addGraftSource(const std::filesystem::path& source, const struct stat& st,
+                        const std::string& at, size_t parent);
     void linkHardLinks();
     void finishPlan();
     uint64_t dataSize(const Entry& entry) const;
-    std::string hostPath(const std::string& relative) const;
+    std::string hostPath(int root, const std::string& source) const;
     void writeFile(CpioWriter& writer, const Entry& entry) const;
 
     std::filesystem::path dir_;
     Options options_;
     int rootFd_ = -1;
+    std::vector<int> graftFds_;                    // the directory each graft is read from
+    std::vector<std::filesystem::path> graftDirs_; // ... and its path, for messages
     std::vector<Entry> entries_;
     uint64_t archiveSize_ = 0;
     TreeStats stats_;
