@@ -321,13 +321,19 @@ void ContainerRuntime::create(const CreateOptions& options, const BundleSpec& sp
 
     // Listing the tree gives the archive's size, so resources are checked before the archive
     // is written. The mounts' files go into it too (planMountCopies).
-    MountCopies mounts = planMountCopies(spec, mountModeFor(spec, what), what);
+    MountCopies mounts =
+        planMountCopies(spec, mountModeFor(spec, what),
+                        report.config ? report.config->volumes : std::vector<std::string>{}, what);
     std::optional<toolchain::TreePacker> packer;
     try {
         packer.emplace(spec.rootfs, toolchain::TreePacker::Options{.skip = {kUkDirInRootfs},
                                                                    .grafts = mounts.grafts});
     } catch (const Error& e) {
         const std::string message = e.what();
+        for (const auto& v : mounts.imageFiles) {
+            log_.info("container " + options.id + ": " + v +
+                      " is an anonymous volume: the guest has the image's own files there");
+        }
         for (const auto& g : mounts.grafts) {
             if (message.rfind("/" + g.at + " ", 0) == 0 ||
                 message.rfind("/" + g.at + ":", 0) == 0) {
@@ -496,6 +502,10 @@ void ContainerRuntime::create(const CreateOptions& options, const BundleSpec& sp
     }
     for (const auto& w : mounts.warnings) {
         log_.warning("container " + options.id + ": " + w);
+    }
+    for (const auto& v : mounts.imageFiles) {
+        log_.info("container " + options.id + ": " + v +
+                  " is an anonymous volume: the guest has the image's own files there");
     }
     for (const auto& g : mounts.grafts) {
         log_.info("container " + options.id + ": /" + g.at + " copied into the guest" +

@@ -206,7 +206,20 @@ MountMode mountModeFor(const BundleSpec& spec, const std::string& what) {
     throw BundleError(setting->from + ": expected read-only or copy, got '" + setting->value + "'");
 }
 
-MountCopies planMountCopies(const BundleSpec& spec, MountMode mode, const std::string& what) {
+namespace {
+// Docker's and Podman's anonymous volumes: DATA_ROOT/volumes/<64 hex digits>/_data.
+bool anonymousVolume(const std::string& source) {
+    const stdfs::path p(source);
+    const std::string id = p.parent_path().filename().string();
+    return p.filename() == "_data" && p.parent_path().parent_path().filename() == "volumes" &&
+           id.size() == 64 && std::all_of(id.begin(), id.end(), [](char c) {
+               return (c >= '0' && c <= '9') || (c >= 'a' && c <= 'f');
+           });
+}
+} // namespace
+
+MountCopies planMountCopies(const BundleSpec& spec, MountMode mode,
+                            const std::vector<std::string>& imageVolumes, const std::string& what) {
     MountCopies out;
     auto has = [](const Mount& m, std::string_view option) {
         return std::find(m.options.begin(), m.options.end(), option) != m.options.end();
@@ -226,6 +239,14 @@ MountCopies planMountCopies(const BundleSpec& spec, MountMode mode, const std::s
         const bool bind =
             m.type == "bind" || (m.type.empty() && (has(m, "bind") || has(m, "rbind")));
         if (bind) {
+            const bool declared =
+                std::any_of(imageVolumes.begin(), imageVolumes.end(),
+                            [&](const std::string& v) { return normalizeDir(v) == destination; });
+            if (!has(m, "ro") && declared && anonymousVolume(m.source)) {
+                std::erase_if(out.grafts, [&](const auto& g) { return g.at == at; });
+                out.imageFiles.push_back(destination);
+                continue;
+            }
             if (!has(m, "ro") && mode != MountMode::Copy) {
                 throw BundleError(
                     what + ": mounts: " + destination + " (from " + m.source +

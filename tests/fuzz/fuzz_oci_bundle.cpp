@@ -19,10 +19,11 @@ extern "C" int LLVMFuzzerTestOneInput(const uint8_t* data, size_t size) {
         needs.exposedPorts = {"8080/tcp", "53/udp"};
         needs.workingDir = "/srv";
         try {
-            (void)uk::runtime::planMountCopies(spec, uk::runtime::MountMode::ReadOnly, "fuzz");
+            (void)uk::runtime::planMountCopies(spec, uk::runtime::MountMode::ReadOnly, {"/data"},
+                                               "fuzz");
         } catch (const uk::Error&) {
         }
-        (void)uk::runtime::planMountCopies(spec, uk::runtime::MountMode::Copy, "fuzz");
+        (void)uk::runtime::planMountCopies(spec, uk::runtime::MountMode::Copy, {}, "fuzz");
         (void)uk::runtime::planLaunch(spec, needs, "/bundle/rootfs/.uk/kernel", "/run/rootfs.cpio",
                                       "fuzz");
     } catch (const uk::Error&) {

@@ -4,7 +4,7 @@ without Docker or a registry. Standard library only.
 
     busybox_image.py OUTPUT.tar NAME:TAG [--entrypoint WORD]... [--cmd WORD]...
                      [--env NAME=VALUE]... [--expose PORT/PROTO]... [--workdir DIR]
-                     [--file PATH=TEXT]...
+                     [--file PATH=TEXT]... [--volume PATH]...
 
 One layer: Debian's static busybox as /bin/busybox with a link for every applet it has,
 /etc/passwd and /etc/group (root, nobody), /tmp (1777), and the --file entries.
@@ -65,6 +65,7 @@ def main():
     p.add_argument("--expose", action="append", default=[])
     p.add_argument("--workdir", default="")
     p.add_argument("--file", action="append", default=[])
+    p.add_argument("--volume", action="append", default=[])
     a = p.parse_args()
 
     data = layer(a.file)
@@ -79,6 +80,7 @@ def main():
             "Cmd": a.cmd or None,
             "WorkingDir": a.workdir,
             "ExposedPorts": {port: {} for port in a.expose} or None,
+            "Volumes": {path: {} for path in a.volume} or None,
         },
         "rootfs": {"type": "layers", "diff_ids": [diff_id]},
         "history": [{"created": "2023-11-14T22:13:20Z", "created_by": "busybox_image.py"}],

@@ -8,7 +8,8 @@
 #   -e                              reaches the app
 #   -v SRC:DST:ro, --tmpfs          the files are copied into the guest at create; --tmpfs is an
 #                                   empty writable directory; a read-write -v is refused with
-#                                   a message and leaves nothing behind
+#                                   a message and leaves nothing behind; an image's VOLUME
+#                                   (an anonymous volume) keeps the image's files
 #   -d, logs, stop, wait, rm        a daemon's output in docker logs; stop ends it within the
 #                                   grace period (SIGTERM reaches the app where uk run forwards
 #                                   it, else uk run stops the VM); rm leaves nothing behind
@@ -161,6 +162,17 @@ else
 fi
 [ -z "$(left_behind)" ] && pass "a refused volume leaves nothing running" ||
     fail "a refused volume left: $(left_behind)"
+# An image's VOLUME: Docker mounts a fresh anonymous volume there (read-write), made from the
+# image's files, which the guest has already.
+python3 "$HERE/busybox_image.py" vol.tar example/vol:latest --volume /state \
+    --file "/state/seed.txt=seeded by the image" --cmd cat --cmd /state/seed.txt
+dk load -i vol.tar
+"$UK" convert docker:example/vol:latest -o vol-uk.tar --format docker -t example/vol-uk:latest \
+    --no-cache 2>convert.err || { cat convert.err >&2; exit 1; }
+dk load -i vol-uk.tar
+dk run --runtime uk --rm example/vol-uk:latest
+expect_status 0 "an image with a VOLUME runs (Docker's anonymous volume)"
+expect_out '^seeded by the image$' "an image's VOLUME: the guest has the image's files there"
 
 # --- -d, logs, a runc container beside it, stop, wait, rm -----------------------------------------
 

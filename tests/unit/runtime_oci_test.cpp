@@ -496,7 +496,7 @@ TEST_CASE("launch plan: mounts the guest cannot see") {
     CHECK(contains(p.ukRunArgs, {"--entrypoint", "sh", "/k", "--", "-c", "x"}));
     CHECK(p.warnings.empty());
     // Docker's own mounts are the guest's (or its init's): nothing to copy.
-    MountCopies copies = planMountCopies(init, MountMode::ReadOnly, "c");
+    MountCopies copies = planMountCopies(init, MountMode::ReadOnly, {}, "c");
     CHECK(copies.grafts.empty());
     CHECK(copies.warnings.empty());
     // A program from the host is an error.
@@ -525,7 +525,7 @@ TEST_CASE("mounts: bind mounts are copied into the guest, read-write ones only w
         {{"destination", "/cache"}, {"type", "tmpfs"}},
         {{"destination", "/mnt/nfs"}, {"type", "nfs"}, {"source", "server:/x"}},
     };
-    MountCopies c = planMountCopies(spec({{"mounts", mounts}}), MountMode::ReadOnly, "c");
+    MountCopies c = planMountCopies(spec({{"mounts", mounts}}), MountMode::ReadOnly, {}, "c");
     REQUIRE(c.grafts.size() == 4);
     CHECK(c.grafts[0].at == "srv/www");
     CHECK(c.grafts[0].source == "/host/www");
@@ -541,17 +541,39 @@ TEST_CASE("mounts: bind mounts are copied into the guest, read-write ones only w
     // A read-write bind mount: refused, naming the way out; copied when asked.
     json rw = {{{"destination", "/data"}, {"type", "bind"}, {"source", "/var/lib/vol"}}};
     CHECK(mentions(errorOf([&] {
-                       planMountCopies(spec({{"mounts", rw}}), MountMode::ReadOnly, "c");
+                       planMountCopies(spec({{"mounts", rw}}), MountMode::ReadOnly, {}, "c");
                    }),
                    "c: mounts: /data (from /var/lib/vol) is read-write, but the guest runs on a "
                    "copy of the container's files"));
     CHECK(mentions(errorOf([&] {
-                       planMountCopies(spec({{"mounts", rw}}), MountMode::ReadOnly, "c");
+                       planMountCopies(spec({{"mounts", rw}}), MountMode::ReadOnly, {}, "c");
                    }),
                    "docker run -v /var/lib/vol:/data:ro"));
-    c = planMountCopies(spec({{"mounts", rw}}), MountMode::Copy, "c");
+    c = planMountCopies(spec({{"mounts", rw}}), MountMode::Copy, {}, "c");
     REQUIRE(c.grafts.size() == 1);
     CHECK(c.grafts[0].at == "data");
+
+    // An anonymous volume at one of the image's VOLUMEs: the image's own files, no error; a
+    // named one there is still refused.
+    const std::string anon = "/var/lib/docker/volumes/" + std::string(64, 'a') + "/_data";
+    json anonymous = {{{"destination", "/var/lib/redis/"}, {"type", "bind"}, {"source", anon}}};
+    c = planMountCopies(spec({{"mounts", anonymous}}), MountMode::ReadOnly, {"/var/lib/redis"},
+                        "c");
+    CHECK(c.grafts.empty());
+    CHECK(c.imageFiles == std::vector<std::string>{"/var/lib/redis"});
+    CHECK(mentions(errorOf([&] {
+                       planMountCopies(spec({{"mounts", anonymous}}), MountMode::ReadOnly,
+                                       {"/elsewhere"}, "c");
+                   }),
+                   "is read-write"));
+    json named = {{{"destination", "/var/lib/redis"},
+                   {"type", "bind"},
+                   {"source", "/var/lib/docker/volumes/redis-data/_data"}}};
+    CHECK(mentions(errorOf([&] {
+                       planMountCopies(spec({{"mounts", named}}), MountMode::ReadOnly,
+                                       {"/var/lib/redis"}, "c");
+                   }),
+                   "is read-write"));
 
     // The mode: the annotation, else the environment; anything else is an error.
     CHECK(mountModeFor(spec(), "c") == MountMode::ReadOnly);
@@ -568,7 +590,7 @@ TEST_CASE("mounts: bind mounts are copied into the guest, read-write ones only w
     // A destination outside the container.
     json out = {{{"destination", "/../.."}, {"type", "tmpfs"}}};
     CHECK(errorOf([&] {
-              planMountCopies(spec({{"mounts", out}}), MountMode::ReadOnly, "c");
+              planMountCopies(spec({{"mounts", out}}), MountMode::ReadOnly, {}, "c");
           }) == "c: mounts: /../..: not a path in the container");
 }
 

@@ -67,6 +67,9 @@ LaunchPlan planLaunch(const BundleSpec& spec, const ImageNeeds& needs,
 // A read-write bind mount is refused (BundleError: the guest's writes could not reach the
 // host) unless the mode is MountMode::Copy, from the annotation io.uk.mounts=copy or
 // $UK_RUNTIME_MOUNTS=copy: then it is copied too, and the guest's writes stay in the guest.
+// Except an anonymous volume (a source .../volumes/<64 hex digits>/_data, as Docker and
+// Podman make for each of the image's VOLUMEs) at one of `imageVolumes`: it starts as a
+// copy of the image's own files there, which the guest has already, so it is left out.
 enum class MountMode { ReadOnly, Copy };
 inline constexpr char kMountsAnnotation[] = "io.uk.mounts";
 inline constexpr char kMountsEnvironment[] = "UK_RUNTIME_MOUNTS";
@@ -76,7 +79,9 @@ MountMode mountModeFor(const BundleSpec& spec, const std::string& what);
 struct MountCopies {
     std::vector<toolchain::TreePacker::Graft> grafts; // for the root file system's archive
     std::vector<std::string> warnings;                // mounts of other types, not in the guest
+    std::vector<std::string> imageFiles; // anonymous volumes left to the image's own files
 };
-MountCopies planMountCopies(const BundleSpec& spec, MountMode mode, const std::string& what);
+MountCopies planMountCopies(const BundleSpec& spec, MountMode mode,
+                            const std::vector<std::string>& imageVolumes, const std::string& what);
 
 } // namespace uk::runtime
