@@ -40,26 +40,27 @@ std::string baseName(const std::string& path) {
 // A FIFO QEMU writes while the VM runs: the control channel (QEMU's file chardev), the network
 // dumps (filter-dump). QEMU opens it for writing; the read end is open before QEMU starts,
 // so that open never blocks.
-class ControlFifo {
+class QemuFifo {
 public:
-    // `readWrite`: opened for writing too, so that reading it never ends (a dump read before
-    // QEMU opened it, or after QEMU closed it, is merely empty).
-    explicit ControlFifo(const std::filesystem::path& path, bool readWrite = false) : path_(path) {
+    // `what` names it in errors. `readWrite`: opened for writing too, so that reading it never
+    // ends (a dump read before QEMU opened it, or after QEMU closed it, is merely empty).
+    QemuFifo(const std::filesystem::path& path, const char* what, bool readWrite = false)
+        : path_(path) {
         ::unlink(path.c_str()); // left by an earlier attempt in the same directory
         if (::mkfifo(path.c_str(), 0600) != 0) {
-            throwErrno("cannot create the control channel " + path.string());
+            throwErrno(std::string("cannot create ") + what + " " + path.string());
         }
         fd_ = ::open(path.c_str(), (readWrite ? O_RDWR : O_RDONLY) | O_NONBLOCK | O_CLOEXEC);
         if (fd_ < 0) {
-            throwErrno("cannot open the control channel " + path.string());
+            throwErrno(std::string("cannot open ") + what + " " + path.string());
         }
     }
-    ~ControlFifo() {
+    ~QemuFifo() {
         ::close(fd_);
         ::unlink(path_.c_str());
     }
-    ControlFifo(const ControlFifo&) = delete;
-    ControlFifo& operator=(const ControlFifo&) = delete;
+    QemuFifo(const QemuFifo&) = delete;
+    QemuFifo& operator=(const QemuFifo&) = delete;
     int fd() const { return fd_; }
 
 private:
@@ -513,11 +514,11 @@ VmOutcome VmSession::run() {
     VmOutcome outcome;
     outcome.qemuName = baseName(s_.argv.at(0));
     outcome.timeoutText = s_.timeoutText;
-    ControlFifo control(s_.controlFile);
-    std::optional<ControlFifo> receivedDump, sentDump;
+    QemuFifo control(s_.controlFile, "the control channel");
+    std::optional<QemuFifo> receivedDump, sentDump;
     if (!s_.networkTotalsFile.empty()) {
-        receivedDump.emplace(s_.networkDumpReceived, true);
-        sentDump.emplace(s_.networkDumpTransmitted, true);
+        receivedDump.emplace(s_.networkDumpReceived, "the network dump", true);
+        sentDump.emplace(s_.networkDumpTransmitted, "the network dump", true);
         // Room for the records of a busy second or so (about 80 bytes a frame) between two
         // reads; QEMU waits when a dump is full. The system's limit may allow less.
         for (int fd : {receivedDump->fd(), sentDump->fd()}) {

@@ -328,19 +328,8 @@ void ContainerRuntime::create(const CreateOptions& options, const BundleSpec& sp
     try {
         packer.emplace(spec.rootfs, toolchain::TreePacker::Options{.skip = {kUkDirInRootfs},
                                                                    .grafts = mounts.grafts});
-    } catch (const Error& e) {
-        const std::string message = e.what();
-        for (const auto& v : mounts.imageFiles) {
-            log_.info("container " + options.id + ": " + v +
-                      " is an anonymous volume: the guest has the image's own files there");
-        }
-        for (const auto& g : mounts.grafts) {
-            if (message.rfind("/" + g.at + " ", 0) == 0 ||
-                message.rfind("/" + g.at + ":", 0) == 0) {
-                throw BundleError(what + ": mounts: " + message);
-            }
-        }
-        throw;
+    } catch (const toolchain::GraftError& e) {
+        throw BundleError(what + ": mounts: " + e.what());
     }
     ImageNeeds needs;
     needs.kernelBytes = report.size;

@@ -125,11 +125,11 @@ void runHook(const Hook& hook, const std::string& name, const std::string& state
             break;
         }
         int waitMs = 20;
-        if (pidfd >= 0) {
+        if (pidfd >= 0 && deadline == Clock::time_point::max()) {
+            waitMs = -1;
+        } else if (pidfd >= 0) {
             auto left = std::chrono::ceil<std::chrono::milliseconds>(deadline - now).count();
-            waitMs = deadline == Clock::time_point::max()
-                         ? -1
-                         : static_cast<int>(std::min<int64_t>(left, 60'000));
+            waitMs = static_cast<int>(std::min<int64_t>(left, 60'000));
         }
         struct pollfd p[2] = {{outputOpen ? out[0] : -1, POLLIN, 0}, {pidfd, POLLIN, 0}};
         if (::poll(p, 2, waitMs) > 0 && outputOpen && (p[0].revents & (POLLIN | POLLHUP))) {

@@ -211,11 +211,11 @@ void TreePacker::addGraft(const Graft& graft) {
         const std::string name = graft.at.substr(0, slash);
         if (auto i = indexOf(name)) {
             if (!S_ISDIR(entries_[*i].st.st_mode)) {
-                throw Error(label + ": /" + name + " is " +
-                            (S_ISLNK(entries_[*i].st.st_mode)
-                                 ? "a symbolic link (to " + entries_[*i].linkTarget +
-                                       ") in the root file system: use the path it leads to"
-                                 : "not a directory in the root file system"));
+                throw GraftError(label + ": /" + name + " is " +
+                                 (S_ISLNK(entries_[*i].st.st_mode)
+                                      ? "a symbolic link (to " + entries_[*i].linkTarget +
+                                            ") in the root file system: use the path it leads to"
+                                      : "not a directory in the root file system"));
             }
             parent = *i;
             continue;
@@ -235,12 +235,12 @@ void TreePacker::addGraft(const Graft& graft) {
     const stdfs::path source = stdfs::canonical(graft.source, ec);
     struct stat st;
     if (ec || ::stat(source.c_str(), &st) != 0) {
-        throw Error(label + ": " + (ec ? ec.message() : std::strerror(errno)));
+        throw GraftError(label + ": " + (ec ? ec.message() : std::strerror(errno)));
     }
     try {
         addGraftSource(source, st, graft.at, parent);
     } catch (const Error& e) {
-        throw Error(label + ": " + e.what());
+        throw GraftError(label + ": " + e.what());
     }
 }
 

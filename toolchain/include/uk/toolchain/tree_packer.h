@@ -30,6 +30,13 @@ namespace uk::toolchain {
 
 class CpioWriter;
 
+// A graft (TreePacker::Options::grafts) that cannot be packed; the message starts with the
+// graft's place: "/AT (from SOURCE): ...".
+class GraftError : public Error {
+public:
+    using Error::Error;
+};
+
 struct TreeStats {
     size_t entries = 0; // the root included, the trailer not
     size_t files = 0;   // regular files (a hard-linked file counts once)
@@ -64,8 +71,8 @@ public:
         // Packed after the tree, parents before children (a graft may sit inside another):
         // the source's own entries (symbolic links inside it not followed; the source itself
         // followed), under directories made for the missing parents of `at` (mode 0755,
-        // root's). A parent of `at` that is not a directory in the tree is an error, and so
-        // is a source that cannot be packed, each naming the graft.
+        // root's). A parent of `at` that is not a directory in the tree, and a source that
+        // cannot be packed, throw GraftError.
         std::vector<Graft> grafts;
         // Called after each entry is written with the archive bytes written and the total.
         std::function<void(uint64_t done, uint64_t total)> progress;
